@@ -1,0 +1,358 @@
+//! Typed settings from the environment (and `.env`), with the original's
+//! variable names. Every variable is documented in `stay-sidekick --help`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
+use clap::Args;
+use ipnet::IpNet;
+use rand::RngCore;
+
+use crate::store::Engine;
+
+/// Where the embedded database lives when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_PATH: &str = "./data/stay-sidekick.db";
+/// File beside the SQLite database that keeps generated secrets.
+pub const SECRETS_FILE: &str = "secrets.env";
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 5000)]
+    pub port: u16,
+    /// `sqlite:PATH` or `postgres://...`. Unset: an embedded SQLite file at ./data/stay-sidekick.db.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Signs CSRF tokens (and, later, the Google OAuth state). Generated for SQLite when unset.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// HS256 key of access tokens. Generated for SQLite when unset.
+    #[arg(long, env = "JWT_SECRET_KEY", hide_env_values = true)]
+    pub jwt_secret_key: Option<String>,
+    /// Lifetime of access tokens, in hours.
+    #[arg(long, env = "JWT_ACCESS_TOKEN_HOURS", default_value_t = 1)]
+    pub jwt_access_token_hours: u32,
+    /// Fernet key (urlsafe base64 of 32 bytes) for third-party keys at rest. Generated for SQLite when unset.
+    #[arg(long, env = "FERNET_KEY", hide_env_values = true)]
+    pub fernet_key: Option<String>,
+    /// Comma-separated origins allowed by CORS (with credentials). Empty: no CORS headers.
+    #[arg(long, env = "ALLOWED_ORIGINS", default_value = "")]
+    pub allowed_origins: String,
+    /// Largest request body accepted, in bytes (larger: 413).
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 10_485_760)]
+    pub max_upload_bytes: usize,
+    /// Limit of POST /api/contact per client IP, e.g. `5/hour`.
+    #[arg(long, env = "RATE_LIMIT_CONTACT", default_value = "5/hour")]
+    pub rate_limit_contact: String,
+    /// Limit of every route without a limit of its own, per route and client IP.
+    #[arg(long, env = "RATE_LIMIT_DEFAULT", default_value = "600/minute")]
+    pub rate_limit_default: String,
+    /// `false` turns every rate limit off (load tests).
+    #[arg(long, env = "RATELIMIT_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ratelimit_enabled: bool,
+    /// Redis URL: rate-limit counters are shared by every instance using it. Unset: in memory.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Comma-separated proxy IPs or CIDRs whose X-Forwarded-For is believed.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// `development` drops the Secure flag of the CSRF cookie (plain-HTTP local setups).
+    #[arg(long, env = "FLASK_ENV", default_value = "production")]
+    pub flask_env: String,
+    /// Log filter (`info`, `debug`, `stay_sidekick=debug,warn`...).
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// `text` or `json` log lines.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    /// First superadmin's email, used when no superadmin exists yet.
+    #[arg(long, env = "ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// First superadmin's password (8 to 128 characters, at most 72 bytes).
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Password hashes computed at once (bcrypt is CPU-bound). 0: one per CPU.
+    #[arg(long, env = "BCRYPT_CONCURRENCY", default_value_t = 0)]
+    pub bcrypt_concurrency: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    pub shutdown_grace_seconds: u64,
+}
+
+/// Secrets once resolved (from env, the secrets file, or generated).
+#[derive(Clone)]
+pub struct Secrets {
+    pub secret_key: String,
+    pub jwt_secret_key: String,
+    /// `None` only on PostgreSQL without `FERNET_KEY`: features that store
+    /// third-party keys then answer a clear error.
+    pub fernet_key: Option<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets { .. }")
+    }
+}
+
+/// A rate: `limit` requests per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub limit: u32,
+    pub window: Duration,
+}
+
+impl Rate {
+    pub const fn per_hour(limit: u32) -> Rate {
+        Rate { limit, window: Duration::from_secs(3600) }
+    }
+
+    /// Parses flask-limiter's forms: `5/hour`, `5 per hour`, `10/minute`, `100/day`, `2/second`.
+    pub fn parse(text: &str) -> anyhow::Result<Rate> {
+        let text = text.trim().to_ascii_lowercase();
+        let (count, unit) = text
+            .split_once('/')
+            .or_else(|| text.split_once(" per "))
+            .with_context(|| format!("rate {text:?} must look like 5/hour"))?;
+        let limit: u32 = count.trim().parse().with_context(|| format!("rate {text:?}: bad count"))?;
+        let seconds = match unit.trim().trim_end_matches('s') {
+            "second" => 1,
+            "minute" => 60,
+            "hour" => 3600,
+            "day" => 86_400,
+            other => bail!("rate {text:?}: unknown period {other:?}"),
+        };
+        if limit == 0 {
+            bail!("rate {text:?}: the count must be at least 1");
+        }
+        Ok(Rate { limit, window: Duration::from_secs(seconds) })
+    }
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.trim().to_string(),
+            _ => format!("sqlite://{DEFAULT_SQLITE_PATH}"),
+        }
+    }
+
+    pub fn allowed_origins(&self) -> Vec<String> {
+        split_list(&self.allowed_origins)
+    }
+
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<IpNet>> {
+        split_list(&self.trusted_proxies)
+            .into_iter()
+            .map(|item| {
+                item.parse::<IpNet>()
+                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                    .with_context(|| format!("TRUSTED_PROXIES: {item:?} is not an IP or CIDR"))
+            })
+            .collect()
+    }
+
+    pub fn csrf_cookie_secure(&self) -> bool {
+        self.flask_env != "development"
+    }
+
+    pub fn bcrypt_permits(&self) -> usize {
+        if self.bcrypt_concurrency > 0 {
+            self.bcrypt_concurrency
+        } else {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        }
+    }
+
+    /// Checks what can be checked before opening anything.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        Rate::parse(&self.rate_limit_contact).context("RATE_LIMIT_CONTACT")?;
+        Rate::parse(&self.rate_limit_default).context("RATE_LIMIT_DEFAULT")?;
+        self.trusted_proxies()?;
+        if self.jwt_access_token_hours == 0 {
+            bail!("JWT_ACCESS_TOKEN_HOURS must be at least 1");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("LOG_FORMAT must be text or json");
+        }
+        if Engine::of(&self.database_url()).is_none() {
+            bail!("DATABASE_URL must start with sqlite: or postgres:");
+        }
+        Ok(())
+    }
+
+    /// Resolves the three secrets. On SQLite, missing ones are generated and
+    /// kept in `secrets.env` beside the database (owner-only); on PostgreSQL
+    /// a missing `SECRET_KEY`/`JWT_SECRET_KEY` is an error.
+    pub fn resolve_secrets(&self) -> anyhow::Result<Secrets> {
+        let url = self.database_url();
+        let given = |v: &Option<String>| v.as_ref().filter(|s| !s.trim().is_empty()).cloned();
+        let (mut secret_key, mut jwt_secret_key, mut fernet_key) =
+            (given(&self.secret_key), given(&self.jwt_secret_key), given(&self.fernet_key));
+
+        match Engine::of(&url) {
+            Some(Engine::Postgres) => {
+                let missing: Vec<&str> = [("SECRET_KEY", &secret_key), ("JWT_SECRET_KEY", &jwt_secret_key)]
+                    .iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(name, _)| *name)
+                    .collect();
+                if !missing.is_empty() {
+                    bail!(
+                        "{} must be set when DATABASE_URL is PostgreSQL (secrets are generated only for the embedded SQLite database)",
+                        missing.join(" and ")
+                    );
+                }
+                if fernet_key.is_none() {
+                    tracing::warn!("FERNET_KEY is not set: saving third-party keys will be refused");
+                }
+            }
+            Some(Engine::Sqlite) if secret_key.is_none() || jwt_secret_key.is_none() || fernet_key.is_none() => {
+                let dir = sqlite_dir(&url);
+                let file = dir.join(SECRETS_FILE);
+                let mut stored = read_secrets_file(&file)?;
+                let mut generated = Vec::new();
+                for (name, slot) in [
+                    ("SECRET_KEY", &mut secret_key),
+                    ("JWT_SECRET_KEY", &mut jwt_secret_key),
+                    ("FERNET_KEY", &mut fernet_key),
+                ] {
+                    if slot.is_some() {
+                        continue;
+                    }
+                    if let Some((_, value)) = stored.iter().find(|(k, _)| k == name) {
+                        *slot = Some(value.clone());
+                    } else {
+                        let value = generate_key();
+                        stored.push((name.to_string(), value.clone()));
+                        generated.push(name);
+                        *slot = Some(value);
+                    }
+                }
+                if !generated.is_empty() {
+                    write_secrets_file(&dir, &file, &stored)?;
+                    tracing::info!(
+                        file = %file.display(),
+                        "generated {} and kept them in the secrets file (owner-only)",
+                        generated.join(", ")
+                    );
+                } else {
+                    tracing::info!(file = %file.display(), "secrets read from the secrets file");
+                }
+            }
+            _ => {}
+        }
+
+        if let Some(key) = &fernet_key {
+            let bytes = URL_SAFE
+                .decode(key.trim())
+                .ok()
+                .filter(|b| b.len() == 32);
+            if bytes.is_none() {
+                bail!("FERNET_KEY must be the urlsafe base64 encoding of 32 bytes");
+            }
+        }
+
+        Ok(Secrets {
+            secret_key: secret_key.context("SECRET_KEY")?,
+            jwt_secret_key: jwt_secret_key.context("JWT_SECRET_KEY")?,
+            fernet_key,
+        })
+    }
+}
+
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+/// 32 random bytes, urlsafe base64 (also a valid Fernet key).
+fn generate_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE.encode(bytes)
+}
+
+/// Directory of a `sqlite:` URL's file (created if missing).
+pub fn sqlite_dir(url: &str) -> PathBuf {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    match Path::new(path).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn read_secrets_file(file: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err).with_context(|| format!("reading {}", file.display())),
+    };
+    Ok(text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect())
+}
+
+fn write_secrets_file(dir: &Path, file: &Path, entries: &[(String, String)]) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut text = String::from(
+        "# Generated by stay-sidekick for the embedded database beside this file.\n\
+         # Keep it private: it signs access tokens and encrypts stored keys.\n",
+    );
+    for (k, v) in entries {
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut handle = options.open(file).with_context(|| format!("writing {}", file.display()))?;
+    handle.write_all(text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_in_flask_limiter_forms() {
+        assert_eq!(Rate::parse("5/hour").unwrap(), Rate::per_hour(5));
+        assert_eq!(Rate::parse("10 per minute").unwrap().window, Duration::from_secs(60));
+        assert_eq!(Rate::parse("1000/hours").unwrap().limit, 1000);
+        assert!(Rate::parse("0/hour").is_err());
+        assert!(Rate::parse("abc").is_err());
+        assert!(Rate::parse("5/fortnight").is_err());
+    }
+
+    #[test]
+    fn sqlite_dir_is_the_database_files_folder() {
+        assert_eq!(sqlite_dir("sqlite://./data/x.db"), PathBuf::from("./data"));
+        assert_eq!(sqlite_dir("sqlite:/tmp/a/b.db?mode=rwc"), PathBuf::from("/tmp/a"));
+        assert_eq!(sqlite_dir("sqlite:x.db"), PathBuf::from("."));
+    }
+}

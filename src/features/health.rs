@@ -1,0 +1,67 @@
+//! `GET /api/health` (liveness, never touches the database, never limited)
+//! and `GET /api/ready` (the database answers).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::error::{AppError, MSG_UNAVAILABLE};
+use crate::http::ApiJson;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthBody {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReadyBody {
+    pub ok: bool,
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Error envelope of every failed request.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<String>,
+    #[schema(example = false)]
+    pub ok: bool,
+}
+
+const HEALTH_BODY: &[u8] = b"{\"status\":\"ok\"}\n";
+
+/// Liveness.
+#[utoipa::path(get, path = "/api/health", tag = "infra",
+    responses((status = 200, description = "The process answers", body = HealthBody)))]
+pub async fn health() -> Response {
+    let mut response = HEALTH_BODY.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Readiness: 200 when the database answers within 2 s, else 503.
+#[utoipa::path(get, path = "/api/ready", tag = "infra",
+    responses(
+        (status = 200, description = "The database answers", body = ReadyBody),
+        (status = 503, description = "The database does not answer", body = ErrorBody),
+    ))]
+pub async fn ready(State(state): State<AppState>) -> Result<ApiJson<ReadyBody>, AppError> {
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => Ok(ApiJson::ok(ReadyBody { ok: true, status: "ok" })),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Err(AppError::one(axum::http::StatusCode::SERVICE_UNAVAILABLE, MSG_UNAVAILABLE))
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
+            Err(AppError::one(axum::http::StatusCode::SERVICE_UNAVAILABLE, MSG_UNAVAILABLE))
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Authentication and role extractors (original-api.md 1.9, 1.10), with the
+//! user row checked on every request (DECISIONS section 3): a deleted or
+//! deactivated user, or a token older than the user's `tokens_validos_desde`,
+//! is 401; roles come from the row, so a role taken away is 403 at once.
+
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use chrono::Utc;
+
+use crate::http::error::{AppError, MSG_FORBIDDEN, MSG_TOKEN_INVALID, MSG_TOKEN_REQUIRED};
+use crate::security::jwt::VerifiedToken;
+use crate::state::AppState;
+use crate::store::{Role, User};
+
+/// Any authenticated user (`jwt_required`).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub token: VerifiedToken,
+}
+
+impl AuthUser {
+    pub fn company_id(&self) -> uuid::Uuid {
+        self.user.company_id
+    }
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+    pub fn is_superadmin(&self) -> bool {
+        self.user.is_superadmin
+    }
+}
+
+/// Token from `Authorization: Bearer <token>` (prefix case-sensitive, one space).
+pub fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| AppError::unauthorized(MSG_TOKEN_REQUIRED))
+}
+
+/// Verifies the token and loads its user; `None` means "refuse with 401".
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUser>, AppError> {
+    let Some(token) = state.tokens.verify(token, Utc::now()) else {
+        return Ok(None);
+    };
+    let Some(user) = state.store.user_by_id(token.user_id).await? else {
+        return Ok(None);
+    };
+    let revoked = user.tokens_valid_from.is_some_and(|from| token.issued_at < from.timestamp());
+    if !user.active || user.company_id != token.company_id || revoked {
+        return Ok(None);
+    }
+    Ok(Some(AuthUser { user, token }))
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        authenticate(state, token)
+            .await?
+            .ok_or_else(|| AppError::unauthorized(MSG_TOKEN_INVALID))
+    }
+}
+
+/// `require_rol("admin")`: the user's role is admin (superadmins need it too).
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_admin() { Ok(AdminUser(user)) } else { Err(AppError::forbidden(MSG_FORBIDDEN)) }
+    }
+}
+
+/// `require_rol("admin", "superadmin")`: admins, and superadmins whatever their role.
+#[derive(Debug, Clone)]
+pub struct AdminOrSuperadmin(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminOrSuperadmin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_admin() || user.is_superadmin() {
+            Ok(AdminOrSuperadmin(user))
+        } else {
+            Err(AppError::forbidden(MSG_FORBIDDEN))
+        }
+    }
+}
+
+/// `require_rol("superadmin")`.
+#[derive(Debug, Clone)]
+pub struct Superadmin(pub AuthUser);
+
+impl FromRequestParts<AppState> for Superadmin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_superadmin() { Ok(Superadmin(user)) } else { Err(AppError::forbidden(MSG_FORBIDDEN)) }
+    }
+}

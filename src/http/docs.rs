@@ -1,0 +1,81 @@
+//! `GET /api/docs` (Swagger UI, assets embedded in the binary: works offline)
+//! and `GET /api/docs/openapi.json` (OpenAPI 3.1 generated from the code).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+
+use crate::http::error::{AppError, MSG_NOT_FOUND};
+
+/// The serialised OpenAPI document, built once at start.
+#[derive(Clone)]
+pub struct OpenApiJson(pub Bytes);
+
+const INDEX: &str = r##"<!doctype html>
+<html lang="es">
+<head>
+<meta charset="utf-8">
+<title>Stay Sidekick API</title>
+<link rel="stylesheet" href="/api/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/api/docs/swagger-ui-bundle.js"></script>
+<script src="/api/docs/swagger-ui-standalone-preset.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: "/api/docs/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: "StandaloneLayout"
+});
+</script>
+</body>
+</html>
+"##;
+
+/// API reference page.
+#[utoipa::path(get, path = "/api/docs", tag = "infra",
+    responses((status = 200, description = "Swagger UI page", content_type = "text/html")))]
+pub async fn page() -> Html<&'static str> {
+    Html(INDEX)
+}
+
+/// The OpenAPI document of this service.
+#[utoipa::path(get, path = "/api/docs/openapi.json", tag = "infra",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
+    let mut response = doc.0.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Static files of the Swagger UI page.
+#[utoipa::path(get, path = "/api/docs/{file}", tag = "infra",
+    params(("file" = String, Path, description = "Asset name, e.g. swagger-ui.css")),
+    responses(
+        (status = 200, description = "The asset"),
+        (status = 404, description = "No such asset", body = crate::features::health::ErrorBody),
+    ))]
+pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
+    let config = Arc::new(utoipa_swagger_ui::Config::from("/api/docs/openapi.json"));
+    let found = utoipa_swagger_ui::serve(&file, config).ok().flatten();
+    let Some(found) = found.filter(|_| file != "index.html") else {
+        return Err(AppError::not_found(MSG_NOT_FOUND));
+    };
+    let mut response = found.bytes.into_owned().into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&found.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if found.gzpipped {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    Ok(response)
+}

@@ -1,0 +1,103 @@
+//! The router: every API route is registered through `routes()` so the
+//! OpenAPI document and the router cannot disagree; then the middleware.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::{Extension, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::features::{auth, health};
+use crate::http::docs::{self, OpenApiJson};
+use crate::http::middleware::{content_length_limit, method_not_allowed, not_found, panic_response, request_log};
+use crate::http::ratelimit;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Stay Sidekick API",
+        description = "Operations back office for short-term-rental companies. \
+            Success: `{\"ok\": true, ...}`; errors: `{\"ok\": false, \"errors\": [...]}`."
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "infra", description = "Health, readiness and this documentation"),
+        (name = "auth", description = "CSRF token, login and token validation"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// Every route of the service with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .routes(routes!(auth::csrf_token))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::validacion))
+        .routes(routes!(docs::page))
+        .routes(routes!(docs::openapi_json))
+        .routes(routes!(docs::asset))
+}
+
+/// The OpenAPI document (what `/api/docs/openapi.json` serves).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+fn cors(origins: Vec<String>) -> CorsLayer {
+    let origins: Vec<_> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([
+            Method::DELETE,
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::PATCH,
+            Method::POST,
+            Method::PUT,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(Duration::from_secs(600))
+}
+
+/// The whole application: routes, fallbacks and middleware (outermost last).
+pub fn app(state: AppState) -> Router {
+    let (router, openapi) = routes().split_for_parts();
+    let json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), ratelimit::limit))
+        .layer(from_fn_with_state(state.clone(), content_length_limit))
+        .layer(DefaultBodyLimit::max(state.settings.max_upload_bytes))
+        .layer(Extension(OpenApiJson(Bytes::from(json))))
+        .layer(cors(state.settings.allowed_origins()))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(request_log))
+        .with_state(state)
+}

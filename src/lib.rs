@@ -1,0 +1,98 @@
+//! Stay Sidekick API: one service, wire-compatible with the original Flask API.
+//!
+//! Layers: [`http`] (routes, extractors, errors, OpenAPI) over [`features`]
+//! (one module per endpoint group) over [`domain`] (pure logic) and
+//! [`store`] (the `Store` trait, SQLite and PostgreSQL adapters).
+//! `main.rs` only parses the command line and calls [`run`].
+
+pub mod bootstrap;
+pub mod config;
+pub mod domain;
+pub mod features;
+pub mod http;
+pub mod security;
+pub mod state;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+pub use http::router::app;
+pub use state::AppState;
+
+/// Builds the state from settings: opens and migrates the database, resolves
+/// secrets, connects the rate limiter.
+pub async fn build_state(settings: config::Settings) -> anyhow::Result<AppState> {
+    settings.validate()?;
+    let secrets = settings.resolve_secrets()?;
+    let url = settings.database_url();
+    let (store, report) = store::connect(&url).await?;
+    log_migrations(&url, &report);
+    let limiter = http::ratelimit::RateLimiter::from_settings(&settings).await?;
+    AppState::new(settings, secrets, store, limiter)
+}
+
+fn log_migrations(url: &str, report: &store::MigrationReport) {
+    let target = if url.starts_with("sqlite:") { url.to_string() } else { "PostgreSQL".to_string() };
+    if report.adopted_original {
+        tracing::info!(database = %target, "adopted the original service's schema");
+    }
+    if report.applied.is_empty() {
+        tracing::info!(database = %target, "schema up to date");
+    } else {
+        tracing::info!(database = %target, applied = ?report.applied, "migrations applied");
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves; in-flight
+/// requests then get `grace` to finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    let mut stop_rx = stop_rx;
+    tokio::select! {
+        result = server.into_future() => result,
+        _ = async {
+            let _ = stop_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!("grace period over: closing remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,106 @@
+//! The `stay-sidekick` command: parse, configure logging, run one subcommand.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use stay_sidekick::config::Settings;
+use stay_sidekick::{bootstrap, build_state, serve, shutdown_signal};
+use tracing_subscriber::EnvFilter;
+
+/// Stay Sidekick API server.
+///
+/// With no configuration at all it serves on 127.0.0.1:5000 from an embedded
+/// SQLite file (./data/stay-sidekick.db), generating the secrets it lacks
+/// beside it and a first superadmin. Every option can also be given as the
+/// environment variable shown (a `.env` file in the working directory is read).
+#[derive(Parser)]
+#[command(name = "stay-sidekick", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Create a superadmin (or promote an existing user and set their password).
+    CreateSuperadmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "SUPERADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Company of a new superadmin, created if no company has this name.
+        #[arg(long, default_value = bootstrap::DEFAULT_COMPANY)]
+        empresa: String,
+    },
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.with_ansi(false).init();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    // A .env file never overrides the real environment.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_logging(&cli.settings);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
+                .parse()
+                .with_context(|| format!("HOST/PORT {}:{} is not a socket address", settings.host, settings.port))?;
+            let (email, password) = (settings.admin_email.clone(), settings.admin_password.clone());
+            let grace = Duration::from_secs(settings.shutdown_grace_seconds);
+            let state = build_state(settings).await?;
+            if !state.store.superadmin_exists().await? {
+                if let (Some(e), Some(p)) = (&email, &password) {
+                    bootstrap::check_credentials(e, p).context("ADMIN_EMAIL/ADMIN_PASSWORD")?;
+                }
+                // Hashing takes ~0.2 s: done while the server already answers.
+                let store = state.store.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = bootstrap::ensure_superadmin(&store, email.as_deref(), password.as_deref()).await {
+                        tracing::error!(error = %err, "could not create the first superadmin");
+                    }
+                });
+            }
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+            tracing::info!("listening on http://{addr} (API reference: http://{addr}/api/docs)");
+            serve(listener, state, shutdown_signal(), grace).await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Migrate => {
+            build_state(settings).await?;
+            Ok(())
+        }
+        Command::CreateSuperadmin { email, password, empresa } => {
+            let state = build_state(settings).await?;
+            let user = bootstrap::create_superadmin(&state.store, &email, &password, &empresa).await?;
+            println!("superadmin {} (company {})", user.email, user.company_id);
+            Ok(())
+        }
+    }
+}

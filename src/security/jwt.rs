@@ -1,0 +1,186 @@
+//! HS256 access tokens with the original's claims, payload written ASCII-only
+//! (`\uXXXX`) as PyJWT does: the web app decodes it with `atob`.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::http::json::to_ascii_json;
+
+/// What a token says, in the original's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub user_id: Uuid,
+    pub empresa_id: Uuid,
+    pub rol: String,
+    pub es_superadmin: bool,
+    pub debe_cambiar_password: bool,
+}
+
+/// Like [`Claims`] but every non-essential claim optional, so validly signed
+/// tokens of the original with odd payloads decode, and `aud` is seen.
+#[derive(Debug, Deserialize)]
+struct IncomingClaims {
+    iat: i64,
+    exp: i64,
+    #[serde(default)]
+    nbf: Option<i64>,
+    user_id: Uuid,
+    empresa_id: Uuid,
+    #[serde(default)]
+    aud: Option<serde_json::Value>,
+}
+
+/// The parts of a verified token the server relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub user_id: Uuid,
+    pub company_id: Uuid,
+    pub issued_at: i64,
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    lifetime_hours: u32,
+}
+
+const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; // {"alg":"HS256","typ":"JWT"}
+
+impl TokenKeys {
+    pub fn new(secret: &str, lifetime_hours: u32) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_aud = false;
+        // Time claims are checked in `verify` against the caller's clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_required_spec_claims(&["exp", "iat"]);
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+            lifetime_hours,
+        }
+    }
+
+    pub fn lifetime_hours(&self) -> u32 {
+        self.lifetime_hours
+    }
+
+    /// Signs `claims`; `iat`/`exp` are taken as given.
+    pub fn sign(&self, claims: &Claims) -> String {
+        use base64::Engine as _;
+        let payload = to_ascii_json(claims);
+        let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
+        token.push_str(HEADER_B64);
+        token.push('.');
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(payload.as_bytes(), &mut token);
+        // HMAC signing of bytes cannot fail with an HS256 secret key.
+        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), &self.encoding, Algorithm::HS256)
+            .unwrap_or_default();
+        token.push('.');
+        token.push_str(&signature);
+        token
+    }
+
+    /// Builds the claims of a fresh token for a user.
+    pub fn claims_for(
+        &self,
+        now: DateTime<Utc>,
+        email: &str,
+        user_id: Uuid,
+        company_id: Uuid,
+        role: &str,
+        is_superadmin: bool,
+        must_change_password: bool,
+    ) -> Claims {
+        let iat = now.timestamp();
+        Claims {
+            sub: email.to_string(),
+            iat,
+            exp: iat + i64::from(self.lifetime_hours) * 3600,
+            user_id,
+            empresa_id: company_id,
+            rol: role.to_string(),
+            es_superadmin: is_superadmin,
+            debe_cambiar_password: must_change_password,
+        }
+    }
+
+    /// Verifies signature (HS256 only), `exp` (no leeway), `nbf`, and that
+    /// `iat` is present and not in the future. Tokens carrying `aud` are refused.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<VerifiedToken> {
+        let data = jsonwebtoken::decode::<IncomingClaims>(token, &self.decoding, &self.validation).ok()?;
+        let claims = data.claims;
+        let now = now.timestamp();
+        let expired = claims.exp <= now;
+        let immature = claims.iat > now || claims.nbf.is_some_and(|nbf| nbf > now);
+        if expired || immature || claims.aud.is_some() {
+            return None;
+        }
+        Some(VerifiedToken {
+            user_id: claims.user_id,
+            company_id: claims.empresa_id,
+            issued_at: claims.iat,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new("test-secret", 1)
+    }
+
+    fn sample(now: DateTime<Utc>) -> Claims {
+        keys().claims_for(now, "josé@example.com", Uuid::new_v4(), Uuid::new_v4(), "admin", true, false)
+    }
+
+    #[test]
+    fn payload_is_ascii_with_the_original_claim_order() {
+        let now = Utc::now();
+        let token = keys().sign(&sample(now));
+        let payload = token.split('.').nth(1).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.is_ascii(), "{text}");
+        assert!(text.starts_with("{\"sub\":\"jos\\u00e9@example.com\",\"iat\":"), "{text}");
+        let order: Vec<usize> = ["\"sub\"", "\"iat\"", "\"exp\"", "\"user_id\"", "\"empresa_id\"", "\"rol\"", "\"es_superadmin\"", "\"debe_cambiar_password\""]
+            .iter()
+            .map(|k| text.find(k).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn signed_token_verifies_and_tampering_fails() {
+        let now = Utc::now();
+        let claims = sample(now);
+        let token = keys().sign(&claims);
+        let verified = keys().verify(&token, now).unwrap();
+        assert_eq!(verified.user_id, claims.user_id);
+        assert_eq!(verified.company_id, claims.empresa_id);
+        assert!(TokenKeys::new("other", 1).verify(&token, now).is_none());
+        let mut broken = token.clone();
+        broken.pop();
+        assert!(keys().verify(&broken, now).is_none());
+    }
+
+    #[test]
+    fn expiry_and_future_iat_are_refused() {
+        let now = Utc::now();
+        let token = keys().sign(&sample(now));
+        assert!(keys().verify(&token, now + chrono::Duration::seconds(3601)).is_none());
+        assert!(keys().verify(&token, now - chrono::Duration::seconds(5)).is_none());
+    }
+}

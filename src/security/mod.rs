@@ -1,0 +1,5 @@
+//! Cryptographic pieces with no I/O: access tokens, CSRF tokens, password hashing.
+
+pub mod csrf;
+pub mod jwt;
+pub mod password;

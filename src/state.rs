@@ -1,0 +1,49 @@
+//! What every handler shares: settings, store, keys, limiter.
+
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use crate::config::{Secrets, Settings};
+use crate::http::ratelimit::RateLimiter;
+use crate::security::csrf::CsrfKey;
+use crate::security::jwt::TokenKeys;
+use crate::security::password::PasswordHasher;
+use crate::store::DynStore;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub store: DynStore,
+    pub tokens: TokenKeys,
+    pub csrf: CsrfKey,
+    pub hasher: PasswordHasher,
+    pub limiter: RateLimiter,
+    pub trusted_proxies: Vec<IpNet>,
+    /// Kept for the features that encrypt third-party keys.
+    pub secrets: Secrets,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(settings: Settings, secrets: Secrets, store: DynStore, limiter: RateLimiter) -> anyhow::Result<Self> {
+        Ok(AppState(Arc::new(Inner {
+            tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
+            csrf: CsrfKey::new(&secrets.secret_key),
+            hasher: PasswordHasher::new(settings.bcrypt_permits()),
+            trusted_proxies: settings.trusted_proxies()?,
+            limiter,
+            store,
+            settings,
+            secrets,
+        })))
+    }
+}

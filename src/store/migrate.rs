@@ -1,0 +1,131 @@
+//! Embedded migrations, one numbered list per engine (same version numbers).
+//!
+//! A PostgreSQL database created by the original service (Alembic at head
+//! `g7h8i9j0k1l2`) is adopted: our baseline describes exactly that schema, so
+//! it is recorded as applied without running, and only later migrations run.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{PgPool, SqlitePool, SqlStr};
+
+/// The Alembic revision our PostgreSQL baseline reproduces.
+pub const ORIGINAL_HEAD: &str = "g7h8i9j0k1l2";
+
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "baseline", include_str!("../../migrations/postgres/0001_baseline.sql")),
+    (2, "tokens_validos_desde", include_str!("../../migrations/postgres/0002_tokens_validos_desde.sql")),
+];
+
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "baseline", include_str!("../../migrations/sqlite/0001_baseline.sql")),
+    (2, "tokens_validos_desde", include_str!("../../migrations/sqlite/0002_tokens_validos_desde.sql")),
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Versions applied by this run.
+    pub applied: Vec<i64>,
+    /// True when an existing database of the original service was adopted.
+    pub adopted_original: bool,
+}
+
+fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    let migrations = list
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                SqlStr::from_static(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+pub async fn migrate_sqlite(pool: &SqlitePool) -> anyhow::Result<MigrationReport> {
+    let migrator = migrator(SQLITE);
+    let before = applied_sqlite(pool).await?;
+    migrator.run(pool).await?;
+    let after = applied_sqlite(pool).await?;
+    Ok(MigrationReport {
+        applied: after.into_iter().filter(|v| !before.contains(v)).collect(),
+        adopted_original: false,
+    })
+}
+
+pub async fn migrate_postgres(pool: &PgPool) -> anyhow::Result<MigrationReport> {
+    let migrator = migrator(POSTGRES);
+    let before = applied_postgres(pool).await?;
+    let mut adopted_original = false;
+
+    if !before.contains(&1) {
+        let has_tables: bool = sqlx::query_scalar("SELECT to_regclass('empresas') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
+        if has_tables {
+            let has_alembic: bool =
+                sqlx::query_scalar("SELECT to_regclass('alembic_version') IS NOT NULL")
+                    .fetch_one(pool)
+                    .await?;
+            if has_alembic {
+                let revision: Option<String> =
+                    sqlx::query_scalar("SELECT version_num FROM alembic_version LIMIT 1")
+                        .fetch_optional(pool)
+                        .await?;
+                if revision.as_deref() != Some(ORIGINAL_HEAD) {
+                    anyhow::bail!(
+                        "this database was created by the original service at Alembic revision {:?}; \
+                         run its migrations up to {ORIGINAL_HEAD} (`flask db upgrade`) before adopting it",
+                        revision.unwrap_or_default()
+                    );
+                }
+            }
+            tracing::info!(
+                "existing database of the original service found: recording the baseline as applied"
+            );
+            // Marks version 1 as applied without running it; nothing is recreated.
+            migrator.skip(pool, Some(1)).await?;
+            adopted_original = true;
+        }
+    }
+
+    migrator.run(pool).await?;
+    let after = applied_postgres(pool).await?;
+    Ok(MigrationReport {
+        applied: after
+            .into_iter()
+            .filter(|v| !before.contains(v) && !(adopted_original && *v == 1))
+            .collect(),
+        adopted_original,
+    })
+}
+
+async fn applied_sqlite(pool: &SqlitePool) -> anyhow::Result<Vec<i64>> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await?)
+}
+
+async fn applied_postgres(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await?)
+}

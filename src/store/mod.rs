@@ -1,0 +1,229 @@
+//! Storage: one [`Store`] trait shaped by the service's use cases, with a
+//! SQLite and a PostgreSQL adapter. Every tenant-scoped method takes the
+//! company id as an explicit argument, so a query that forgets the tenant
+//! cannot be written by accident.
+
+mod migrate;
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub use migrate::{MigrationReport, migrate_postgres, migrate_sqlite};
+
+/// Role of a user inside their company (`usuarios.rol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Operations,
+}
+
+impl Role {
+    /// The value stored in `usuarios.rol` and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operations => "operativo",
+        }
+    }
+
+    /// Reads a stored role. Anything but `admin` grants no admin rights.
+    pub fn from_db(value: &str) -> Role {
+        if value == "admin" {
+            Role::Admin
+        } else {
+            Role::Operations
+        }
+    }
+}
+
+/// A row of `usuarios`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub active: bool,
+    pub is_superadmin: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// Tokens issued before this instant are refused (our addition).
+    pub tokens_valid_from: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A row of `empresas`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub city: Option<String>,
+    pub active: bool,
+    pub settings: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: String,
+    pub email: String,
+    pub city: Option<String>,
+    /// bcrypt hash; companies never log in, the column is NOT NULL.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub is_superadmin: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+}
+
+/// What `create-superadmin` and the first start need, done in one transaction.
+#[derive(Debug, Clone)]
+pub struct SuperadminSpec {
+    pub email: String,
+    pub password_hash: String,
+    pub company_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the text names what clashed.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The database could not be reached or did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict("unique constraint")
+            }
+            _ => StoreError::Other(err.to_string()),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheapest round trip to the database (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- identity (not tenant-scoped: these resolve who is calling) ---
+
+    /// Login: users are looked up by their normalised email across companies.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// Per-request token check: the user a token names.
+    async fn user_by_id(&self, user_id: Uuid) -> StoreResult<Option<User>>;
+    async fn superadmin_exists(&self) -> StoreResult<bool>;
+    /// Creates (or promotes and re-keys) a superadmin, creating its company
+    /// by name if needed. One transaction.
+    async fn upsert_superadmin(&self, spec: SuperadminSpec) -> StoreResult<User>;
+
+    // --- companies ---
+
+    async fn create_company(&self, new: NewCompany) -> StoreResult<Company>;
+    async fn company(&self, company_id: Uuid) -> StoreResult<Option<Company>>;
+
+    // --- users of one company ---
+
+    async fn create_user(&self, company_id: Uuid, new: NewUser) -> StoreResult<User>;
+    /// Returns false when the user is not in that company.
+    async fn set_user_role(&self, company_id: Uuid, user_id: Uuid, role: Role) -> StoreResult<bool>;
+    async fn set_user_active(&self, company_id: Uuid, user_id: Uuid, active: bool) -> StoreResult<bool>;
+    async fn set_user_superadmin(&self, company_id: Uuid, user_id: Uuid, value: bool) -> StoreResult<bool>;
+    /// Refuses every token of the user issued before `from`.
+    async fn set_tokens_valid_from(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        from: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn delete_user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<bool>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Which engine a `DATABASE_URL` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Opens the database named by `url`, applies pending migrations and returns the store.
+pub async fn connect(url: &str) -> anyhow::Result<(DynStore, MigrationReport)> {
+    match Engine::of(url) {
+        Some(Engine::Sqlite) => {
+            let store = sqlite::SqliteStore::connect(url).await?;
+            let report = migrate_sqlite(store.pool()).await?;
+            Ok((Arc::new(store), report))
+        }
+        Some(Engine::Postgres) => {
+            let store = postgres::PgStore::connect(url).await?;
+            let report = migrate_postgres(store.pool()).await?;
+            Ok((Arc::new(store), report))
+        }
+        None => anyhow::bail!(
+            "DATABASE_URL must start with sqlite: or postgres: (got {:?})",
+            url.split(':').next().unwrap_or_default()
+        ),
+    }
+}
+
+/// Fresh timestamps carry microseconds at most, as PostgreSQL stores them, so
+/// a value read back equals the value written on both engines.
+pub fn now() -> DateTime<Utc> {
+    use chrono::{SubsecRound, Timelike};
+    let now = Utc::now();
+    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or_else(|| now.trunc_subsecs(0))
+}
+
+/// Column lists shared by both adapters (macros so queries stay `&'static str`).
+macro_rules! user_columns {
+    () => {
+        "id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
+         password_changed_at, tokens_validos_desde, created_at, updated_at"
+    };
+}
+macro_rules! company_columns {
+    () => {
+        "id, nombre, email, ciudad, activa, configuracion, created_at, updated_at"
+    };
+}
+pub(crate) use {company_columns, user_columns};
