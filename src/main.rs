@@ -88,7 +88,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
             tracing::info!("listening on http://{addr} (API reference: http://{addr}/api/docs)");
+            let store = state.store.clone();
             serve(listener, state, shutdown_signal(), grace).await?;
+            store.close().await;
             tracing::info!("stopped");
             Ok(())
         }

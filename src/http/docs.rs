@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 
-use crate::http::error::{AppError, MSG_NOT_FOUND};
+use crate::http::error::AppError;
 
 /// The serialised OpenAPI document, built once at start.
 #[derive(Clone)]
@@ -66,7 +66,7 @@ pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
     let config = Arc::new(utoipa_swagger_ui::Config::from("/api/docs/openapi.json"));
     let found = utoipa_swagger_ui::serve(&file, config).ok().flatten();
     let Some(found) = found.filter(|_| file != "index.html") else {
-        return Err(AppError::not_found(MSG_NOT_FOUND));
+        return Err(AppError::not_found("Archivo de documentación no encontrado."));
     };
     let mut response = found.bytes.into_owned().into_response();
     let headers = response.headers_mut();

@@ -1,21 +1,18 @@
 //! The router: every API route is registered through `routes()` so the
 //! OpenAPI document and the router cannot disagree; then the middleware.
 
-use std::time::Duration;
-
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::features::{auth, health};
+use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::{content_length_limit, method_not_allowed, not_found, panic_response, request_log};
 use crate::http::ratelimit;
@@ -66,37 +63,23 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().into_openapi()
 }
 
-fn cors(origins: Vec<String>) -> CorsLayer {
-    let origins: Vec<_> = origins.iter().filter_map(|o| o.parse().ok()).collect();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_credentials(true)
-        .allow_methods([
-            Method::DELETE,
-            Method::GET,
-            Method::HEAD,
-            Method::OPTIONS,
-            Method::PATCH,
-            Method::POST,
-            Method::PUT,
-        ])
-        .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers([HeaderName::from_static("x-request-id")])
-        .max_age(Duration::from_secs(600))
-}
-
-/// The whole application: routes, fallbacks and middleware (outermost last).
+/// The whole application: routes, fallbacks and middleware.
 pub fn app(state: AppState) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
+    with_middleware(router.layer(Extension(OpenApiJson(Bytes::from(json)))), state)
+}
+
+/// Fallbacks and the middleware stack (outermost last) around `router`.
+/// Public so tests can put probe routes behind the very same stack.
+pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(from_fn_with_state(state.clone(), content_length_limit))
         .layer(DefaultBodyLimit::max(state.settings.max_upload_bytes))
-        .layer(Extension(OpenApiJson(Bytes::from(json))))
-        .layer(cors(state.settings.allowed_origins()))
+        .layer(from_fn_with_state(AllowedOrigins::new(state.settings.allowed_origins()), cors))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(request_log))
         .with_state(state)

@@ -2,6 +2,7 @@
 //! async runtime behind a semaphore, so logins cannot starve other requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Semaphore;
 
@@ -16,6 +17,8 @@ const DECOY_HASH: &str = "$2b$12$kVHFLo8r2eE/1i1RggYyDOSBEyqrTTtKol1O0q1Baqlcaj7
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     cost: u32,
+    /// bcrypt verifications run so far (tests check unknown users cost one too).
+    verifications: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,14 +31,24 @@ pub enum HashError {
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
-        PasswordHasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), cost: COST }
+        PasswordHasher {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            cost: COST,
+            verifications: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// True when `password` matches `hash`. A malformed hash is a mismatch,
     /// like the original; `None` (unknown user) burns the same time and fails.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
+        let counter = self.verifications.clone();
         tokio::task::spawn_blocking(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| DECOY_HASH.to_string());
             let matched = bcrypt::non_truncating_verify(password.as_bytes(), &hash).unwrap_or(false);

@@ -131,6 +131,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// Cheapest round trip to the database (readiness).
     async fn ping(&self) -> StoreResult<()>;
+    /// Closes the pool (shutdown); later calls fail as unavailable.
+    async fn close(&self);
 
     // --- identity (not tenant-scoped: these resolve who is calling) ---
 

@@ -135,6 +135,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
         let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE email = $1"))
             .bind(email)
