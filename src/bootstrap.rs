@@ -20,7 +20,9 @@ pub fn check_credentials(email: &str, password: &str) -> anyhow::Result<String> 
         anyhow::bail!("the password must have 8 to 128 characters");
     }
     if password.contains(['<', '>']) || password.chars().any(|c| (c as u32) < 0x20 && c != '\t') {
-        anyhow::bail!("the password may not contain <, > or control characters (login removes them)");
+        anyhow::bail!(
+            "the password may not contain <, > or control characters (login removes them)"
+        );
     }
     if let Some(problem) = password_problems(password).first() {
         anyhow::bail!("{problem}");
@@ -29,12 +31,21 @@ pub fn check_credentials(email: &str, password: &str) -> anyhow::Result<String> 
 }
 
 /// Creates or promotes a superadmin (command `create-superadmin`).
-pub async fn create_superadmin(store: &DynStore, email: &str, password: &str, company: &str) -> anyhow::Result<User> {
+pub async fn create_superadmin(
+    store: &DynStore,
+    email: &str,
+    password: &str,
+    company: &str,
+) -> anyhow::Result<User> {
     let email = check_credentials(email, password)?;
     let password = password.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_now(&password, COST)).await??;
     let user = store
-        .upsert_superadmin(SuperadminSpec { email, password_hash: hash, company_name: company.to_string() })
+        .upsert_superadmin(SuperadminSpec {
+            email,
+            password_hash: hash,
+            company_name: company.to_string(),
+        })
         .await?;
     Ok(user)
 }
@@ -46,11 +57,17 @@ fn generated_password() -> String {
 }
 
 /// On start: if no superadmin exists, create one.
-pub async fn ensure_superadmin(store: &DynStore, email: Option<&str>, password: Option<&str>) -> anyhow::Result<()> {
+pub async fn ensure_superadmin(
+    store: &DynStore,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> anyhow::Result<()> {
     if store.superadmin_exists().await? {
         return Ok(());
     }
-    let email = email.filter(|e| !e.trim().is_empty()).unwrap_or(DEFAULT_ADMIN_EMAIL);
+    let email = email
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or(DEFAULT_ADMIN_EMAIL);
     match password.filter(|p| !p.is_empty()) {
         Some(password) => {
             let user = create_superadmin(store, email, password, DEFAULT_COMPANY).await?;

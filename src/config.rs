@@ -111,7 +111,10 @@ pub struct Rate {
 
 impl Rate {
     pub const fn per_hour(limit: u32) -> Rate {
-        Rate { limit, window: Duration::from_secs(3600) }
+        Rate {
+            limit,
+            window: Duration::from_secs(3600),
+        }
     }
 
     /// Parses flask-limiter's forms: `5/hour`, `5 per hour`, `10/minute`, `100/day`, `2/second`.
@@ -121,7 +124,10 @@ impl Rate {
             .split_once('/')
             .or_else(|| text.split_once(" per "))
             .with_context(|| format!("rate {text:?} must look like 5/hour"))?;
-        let limit: u32 = count.trim().parse().with_context(|| format!("rate {text:?}: bad count"))?;
+        let limit: u32 = count
+            .trim()
+            .parse()
+            .with_context(|| format!("rate {text:?}: bad count"))?;
         let seconds = match unit.trim().trim_end_matches('s') {
             "second" => 1,
             "minute" => 60,
@@ -132,7 +138,10 @@ impl Rate {
         if limit == 0 {
             bail!("rate {text:?}: the count must be at least 1");
         }
-        Ok(Rate { limit, window: Duration::from_secs(seconds) })
+        Ok(Rate {
+            limit,
+            window: Duration::from_secs(seconds),
+        })
     }
 }
 
@@ -167,7 +176,9 @@ impl Settings {
         if self.bcrypt_concurrency > 0 {
             self.bcrypt_concurrency
         } else {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
         }
     }
 
@@ -194,16 +205,22 @@ impl Settings {
     pub fn resolve_secrets(&self) -> anyhow::Result<Secrets> {
         let url = self.database_url();
         let given = |v: &Option<String>| v.as_ref().filter(|s| !s.trim().is_empty()).cloned();
-        let (mut secret_key, mut jwt_secret_key, mut fernet_key) =
-            (given(&self.secret_key), given(&self.jwt_secret_key), given(&self.fernet_key));
+        let (mut secret_key, mut jwt_secret_key, mut fernet_key) = (
+            given(&self.secret_key),
+            given(&self.jwt_secret_key),
+            given(&self.fernet_key),
+        );
 
         match Engine::of(&url) {
             Some(Engine::Postgres) => {
-                let missing: Vec<&str> = [("SECRET_KEY", &secret_key), ("JWT_SECRET_KEY", &jwt_secret_key)]
-                    .iter()
-                    .filter(|(_, v)| v.is_none())
-                    .map(|(name, _)| *name)
-                    .collect();
+                let missing: Vec<&str> = [
+                    ("SECRET_KEY", &secret_key),
+                    ("JWT_SECRET_KEY", &jwt_secret_key),
+                ]
+                .iter()
+                .filter(|(_, v)| v.is_none())
+                .map(|(name, _)| *name)
+                .collect();
                 if !missing.is_empty() {
                     bail!(
                         "{} must be set when DATABASE_URL is PostgreSQL (secrets are generated only for the embedded SQLite database)",
@@ -211,10 +228,14 @@ impl Settings {
                     );
                 }
                 if fernet_key.is_none() {
-                    tracing::warn!("FERNET_KEY is not set: saving third-party keys will be refused");
+                    tracing::warn!(
+                        "FERNET_KEY is not set: saving third-party keys will be refused"
+                    );
                 }
             }
-            Some(Engine::Sqlite) if secret_key.is_none() || jwt_secret_key.is_none() || fernet_key.is_none() => {
+            Some(Engine::Sqlite)
+                if secret_key.is_none() || jwt_secret_key.is_none() || fernet_key.is_none() =>
+            {
                 let dir = sqlite_dir(&url);
                 let file = dir.join(SECRETS_FILE);
                 let mut stored = read_secrets_file(&file)?;
@@ -251,10 +272,7 @@ impl Settings {
         }
 
         if let Some(key) = &fernet_key {
-            let bytes = URL_SAFE
-                .decode(key.trim())
-                .ok()
-                .filter(|b| b.len() == 32);
+            let bytes = URL_SAFE.decode(key.trim()).ok().filter(|b| b.len() == 32);
             if bytes.is_none() {
                 bail!("FERNET_KEY must be the urlsafe base64 encoding of 32 bytes");
             }
@@ -269,7 +287,11 @@ impl Settings {
 }
 
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// 32 random bytes, urlsafe base64 (also a valid Fernet key).
@@ -325,7 +347,9 @@ fn write_secrets_file(dir: &Path, file: &Path, entries: &[(String, String)]) -> 
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut handle = options.open(file).with_context(|| format!("writing {}", file.display()))?;
+    let mut handle = options
+        .open(file)
+        .with_context(|| format!("writing {}", file.display()))?;
     handle.write_all(text.as_bytes())?;
     #[cfg(unix)]
     {
@@ -342,7 +366,10 @@ mod tests {
     #[test]
     fn rates_parse_in_flask_limiter_forms() {
         assert_eq!(Rate::parse("5/hour").unwrap(), Rate::per_hour(5));
-        assert_eq!(Rate::parse("10 per minute").unwrap().window, Duration::from_secs(60));
+        assert_eq!(
+            Rate::parse("10 per minute").unwrap().window,
+            Duration::from_secs(60)
+        );
         assert_eq!(Rate::parse("1000/hours").unwrap().limit, 1000);
         assert!(Rate::parse("0/hour").is_err());
         assert!(Rate::parse("abc").is_err());
@@ -352,7 +379,10 @@ mod tests {
     #[test]
     fn sqlite_dir_is_the_database_files_folder() {
         assert_eq!(sqlite_dir("sqlite://./data/x.db"), PathBuf::from("./data"));
-        assert_eq!(sqlite_dir("sqlite:/tmp/a/b.db?mode=rwc"), PathBuf::from("/tmp/a"));
+        assert_eq!(
+            sqlite_dir("sqlite:/tmp/a/b.db?mode=rwc"),
+            PathBuf::from("/tmp/a")
+        );
         assert_eq!(sqlite_dir("sqlite:x.db"), PathBuf::from("."));
     }
 }

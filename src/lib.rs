@@ -36,7 +36,11 @@ pub async fn build_state(settings: config::Settings) -> anyhow::Result<AppState>
 }
 
 fn log_migrations(url: &str, report: &store::MigrationReport) {
-    let target = if url.starts_with("sqlite:") { url.to_string() } else { "PostgreSQL".to_string() };
+    let target = if url.starts_with("sqlite:") {
+        url.to_string()
+    } else {
+        "PostgreSQL".to_string()
+    };
     if report.adopted_original {
         tracing::info!(database = %target, "adopted the original service's schema");
     }

@@ -44,7 +44,9 @@ enum Command {
 
 fn init_logging(settings: &Settings) {
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if settings.log_format == "json" {
         builder.json().flatten_event(true).init();
     } else {
@@ -70,8 +72,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
                 .parse()
-                .with_context(|| format!("HOST/PORT {}:{} is not a socket address", settings.host, settings.port))?;
-            let (email, password) = (settings.admin_email.clone(), settings.admin_password.clone());
+                .with_context(|| {
+                    format!(
+                        "HOST/PORT {}:{} is not a socket address",
+                        settings.host, settings.port
+                    )
+                })?;
+            let (email, password) = (
+                settings.admin_email.clone(),
+                settings.admin_password.clone(),
+            );
             let grace = Duration::from_secs(settings.shutdown_grace_seconds);
             let state = build_state(settings).await?;
             if !state.store.superadmin_exists().await? {
@@ -81,12 +91,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 // Hashing takes ~0.2 s: done while the server already answers.
                 let store = state.store.clone();
                 tokio::spawn(async move {
-                    if let Err(err) = bootstrap::ensure_superadmin(&store, email.as_deref(), password.as_deref()).await {
+                    if let Err(err) =
+                        bootstrap::ensure_superadmin(&store, email.as_deref(), password.as_deref())
+                            .await
+                    {
                         tracing::error!(error = %err, "could not create the first superadmin");
                     }
                 });
             }
-            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
             tracing::info!("listening on http://{addr} (API reference: http://{addr}/api/docs)");
             let store = state.store.clone();
             serve(listener, state, shutdown_signal(), grace).await?;
@@ -98,9 +113,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             build_state(settings).await?;
             Ok(())
         }
-        Command::CreateSuperadmin { email, password, empresa } => {
+        Command::CreateSuperadmin {
+            email,
+            password,
+            empresa,
+        } => {
             let state = build_state(settings).await?;
-            let user = bootstrap::create_superadmin(&state.store, &email, &password, &empresa).await?;
+            let user =
+                bootstrap::create_superadmin(&state.store, &email, &password, &empresa).await?;
             println!("superadmin {} (company {})", user.email, user.company_id);
             Ok(())
         }

@@ -34,7 +34,12 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, secrets: Secrets, store: DynStore, limiter: RateLimiter) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: Settings,
+        secrets: Secrets,
+        store: DynStore,
+        limiter: RateLimiter,
+    ) -> anyhow::Result<Self> {
         Ok(AppState(Arc::new(Inner {
             tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
             csrf: CsrfKey::new(&secrets.secret_key),

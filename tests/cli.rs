@@ -11,13 +11,19 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_stay-sidekick");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The binary in `dir` with a clean environment (nothing of the caller's).
 fn command(dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd
 }
 
@@ -33,21 +39,27 @@ impl Server {
         let stdout = std::fs::File::create(dir.join("stdout.log")).unwrap();
         let stderr = std::fs::File::create(dir.join("stderr.log")).unwrap();
         let mut cmd = command(dir);
-        cmd.env("PORT", port.to_string()).env("RATELIMIT_ENABLED", "false").stdout(Stdio::from(stdout)).stderr(Stdio::from(stderr));
+        cmd.env("PORT", port.to_string())
+            .env("RATELIMIT_ENABLED", "false")
+            .stdout(Stdio::from(stdout))
+            .stderr(Stdio::from(stderr));
         for (k, v) in extra {
             cmd.env(k, v);
         }
         let child = cmd.spawn().unwrap();
-        Server { child, base: format!("http://127.0.0.1:{port}"), dir: dir.to_path_buf() }
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir: dir.to_path_buf(),
+        }
     }
 
     async fn wait_healthy(&self, client: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(r) = client.get(format!("{}/api/health", self.base)).send().await {
-                if r.status() == 200 {
-                    return;
-                }
+            let response = client.get(format!("{}/api/health", self.base)).send().await;
+            if response.is_ok_and(|r| r.status() == 200) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -63,7 +75,11 @@ impl Server {
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
-        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -82,10 +98,28 @@ impl Drop for Server {
     }
 }
 
-async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
-    let response = client.get(format!("{base}/api/csrf-token")).send().await.unwrap();
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let token = response.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let response = client
+        .get(format!("{base}/api/csrf-token"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = response.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     client
         .post(format!("{base}/api/auth/login"))
         .header("X-CSRF-Token", token)
@@ -97,7 +131,10 @@ async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str
 }
 
 fn printed_password(stdout: &str) -> Option<String> {
-    stdout.lines().find_map(|l| l.trim().strip_prefix("password:")).map(|p| p.trim().to_string())
+    stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password:"))
+        .map(|p| p.trim().to_string())
 }
 
 #[tokio::test]
@@ -117,9 +154,15 @@ async fn first_start_needs_no_configuration() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
-    assert!(server.stderr().contains("secrets.env"), "the log says where the secrets are");
+    assert!(
+        server.stderr().contains("secrets.env"),
+        "the log says where the secrets are"
+    );
 
     // The generated superadmin is printed once and can log in.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -127,13 +170,21 @@ async fn first_start_needs_no_configuration() {
         if let Some(p) = printed_password(&server.stdout()) {
             break p;
         }
-        assert!(Instant::now() < deadline, "no password printed: {}", server.stdout());
+        assert!(
+            Instant::now() < deadline,
+            "no password printed: {}",
+            server.stdout()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(server.stdout().contains("admin@example.com"));
     let response = login(&client, &server.base, "admin@example.com", &password).await;
     assert_eq!(response.status(), 200);
-    let ready = client.get(format!("{}/api/ready", server.base)).send().await.unwrap();
+    let ready = client
+        .get(format!("{}/api/ready", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     assert!(server.terminate().success());
     assert!(server.stderr().contains("stopped"));
@@ -143,7 +194,12 @@ async fn first_start_needs_no_configuration() {
     again.wait_healthy(&client).await;
     assert_eq!(std::fs::read_to_string(&secrets).unwrap(), text);
     assert!(printed_password(&again.stdout()).is_none());
-    assert_eq!(login(&client, &again.base, "admin@example.com", &password).await.status(), 200);
+    assert_eq!(
+        login(&client, &again.base, "admin@example.com", &password)
+            .await
+            .status(),
+        200
+    );
     assert!(again.terminate().success());
 }
 
@@ -151,17 +207,30 @@ async fn first_start_needs_no_configuration() {
 async fn admin_email_and_password_seed_the_first_superadmin() {
     let dir = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
-    let mut server = Server::start(dir.path(), &[("ADMIN_EMAIL", "Boss@Example.com"), ("ADMIN_PASSWORD", "a-long-password")]);
+    let mut server = Server::start(
+        dir.path(),
+        &[
+            ("ADMIN_EMAIL", "Boss@Example.com"),
+            ("ADMIN_PASSWORD", "a-long-password"),
+        ],
+    );
     server.wait_healthy(&client).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let response = login(&client, &server.base, "boss@example.com", "a-long-password").await;
         if response.status() == 200 {
-            let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+            let token = response.json::<Value>().await.unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string();
             assert!(!token.is_empty());
             break;
         }
-        assert!(Instant::now() < deadline, "superadmin never created: {}", server.stderr());
+        assert!(
+            Instant::now() < deadline,
+            "superadmin never created: {}",
+            server.stderr()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(printed_password(&server.stdout()).is_none());
@@ -172,10 +241,22 @@ async fn admin_email_and_password_seed_the_first_superadmin() {
 async fn in_flight_requests_finish_after_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let status = command(dir.path())
-        .args(["create-superadmin", "--email", "ops@example.com", "--password", "a-long-password", "--empresa", "Ops"])
+        .args([
+            "create-superadmin",
+            "--email",
+            "ops@example.com",
+            "--password",
+            "a-long-password",
+            "--empresa",
+            "Ops",
+        ])
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let client = reqwest::Client::new();
     let mut server = Server::start(dir.path(), &[]);
     server.wait_healthy(&client).await;
@@ -183,14 +264,22 @@ async fn in_flight_requests_finish_after_sigterm() {
     let base = server.base.clone();
     let in_flight = tokio::spawn({
         let client = client.clone();
-        async move { login(&client, &base, "ops@example.com", "a-long-password").await.status() }
+        async move {
+            login(&client, &base, "ops@example.com", "a-long-password")
+                .await
+                .status()
+        }
     });
     tokio::time::sleep(Duration::from_millis(60)).await;
     let exit = tokio::task::spawn_blocking(move || {
         let status = server.terminate();
         (status, server)
     });
-    assert_eq!(in_flight.await.unwrap(), 200, "the in-flight login finished");
+    assert_eq!(
+        in_flight.await.unwrap(),
+        200,
+        "the in-flight login finished"
+    );
     let (status, server) = exit.await.unwrap();
     assert!(status.success());
     assert!(server.stderr().contains("shutting down"));
@@ -200,17 +289,47 @@ async fn in_flight_requests_finish_after_sigterm() {
 fn create_superadmin_validates_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| command(dir.path()).args(args).output().unwrap();
-    let bad = run(&["create-superadmin", "--email", "not-an-email", "--password", "a-long-password"]);
+    let bad = run(&[
+        "create-superadmin",
+        "--email",
+        "not-an-email",
+        "--password",
+        "a-long-password",
+    ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid email"));
-    let short = run(&["create-superadmin", "--email", "x@example.com", "--password", "short"]);
+    let short = run(&[
+        "create-superadmin",
+        "--email",
+        "x@example.com",
+        "--password",
+        "short",
+    ]);
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("8 to 128"));
-    let long = run(&["create-superadmin", "--email", "x@example.com", "--password", &"ñ".repeat(40)]);
+    let long = run(&[
+        "create-superadmin",
+        "--email",
+        "x@example.com",
+        "--password",
+        &"ñ".repeat(40),
+    ]);
     assert!(!long.status.success());
     assert!(String::from_utf8_lossy(&long.stderr).contains("72 bytes"));
-    let ok = run(&["create-superadmin", "--email", "x@example.com", "--password", "a-long-password", "--empresa", "Acme"]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = run(&[
+        "create-superadmin",
+        "--email",
+        "x@example.com",
+        "--password",
+        "a-long-password",
+        "--empresa",
+        "Acme",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("superadmin x@example.com"));
     let migrate = run(&["migrate"]);
     assert!(migrate.status.success());
@@ -220,11 +339,21 @@ fn create_superadmin_validates_and_reports() {
 #[test]
 fn postgres_without_secrets_is_a_clear_startup_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = command(dir.path()).env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none").arg("migrate").output().unwrap();
+    let out = command(dir.path())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("SECRET_KEY and JWT_SECRET_KEY must be set"), "{stderr}");
-    assert!(!dir.path().join("data").exists(), "nothing generated for PostgreSQL");
+    assert!(
+        stderr.contains("SECRET_KEY and JWT_SECRET_KEY must be set"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing generated for PostgreSQL"
+    );
 }
 
 #[test]
@@ -236,7 +365,11 @@ fn bad_configuration_is_refused_with_the_variable_named() {
         ("TRUSTED_PROXIES", "not-an-ip", "TRUSTED_PROXIES"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
     ] {
-        let out = command(dir.path()).env(var, value).arg("migrate").output().unwrap();
+        let out = command(dir.path())
+            .env(var, value)
+            .arg("migrate")
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{var}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{var}: {stderr}");
@@ -248,12 +381,32 @@ fn help_documents_every_environment_variable() {
     let out = command(Path::new(".")).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for var in [
-        "HOST", "PORT", "DATABASE_URL", "SECRET_KEY", "JWT_SECRET_KEY", "JWT_ACCESS_TOKEN_HOURS", "FERNET_KEY",
-        "ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "RATE_LIMIT_CONTACT", "RATE_LIMIT_DEFAULT", "RATELIMIT_ENABLED",
-        "REDIS_URL", "TRUSTED_PROXIES", "FLASK_ENV", "LOG_LEVEL", "LOG_FORMAT", "ADMIN_EMAIL", "ADMIN_PASSWORD",
-        "BCRYPT_CONCURRENCY", "SHUTDOWN_GRACE_SECONDS",
+        "HOST",
+        "PORT",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "JWT_SECRET_KEY",
+        "JWT_ACCESS_TOKEN_HOURS",
+        "FERNET_KEY",
+        "ALLOWED_ORIGINS",
+        "MAX_UPLOAD_BYTES",
+        "RATE_LIMIT_CONTACT",
+        "RATE_LIMIT_DEFAULT",
+        "RATELIMIT_ENABLED",
+        "REDIS_URL",
+        "TRUSTED_PROXIES",
+        "FLASK_ENV",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+        "ADMIN_EMAIL",
+        "ADMIN_PASSWORD",
+        "BCRYPT_CONCURRENCY",
+        "SHUTDOWN_GRACE_SECONDS",
     ] {
-        assert!(help.contains(&format!("[env: {var}")), "{var} missing from --help");
+        assert!(
+            help.contains(&format!("[env: {var}")),
+            "{var} missing from --help"
+        );
     }
     for command in ["serve", "migrate", "create-superadmin"] {
         assert!(help.contains(command), "{command}");

@@ -18,7 +18,13 @@ async fn sqlite_migrations_run_once_and_keep_data() {
     store.close().await;
     let (store, report) = store::connect(db.url()).await.unwrap();
     assert!(report.applied.is_empty());
-    assert!(store.user_by_email("ana@example.com").await.unwrap().is_some());
+    assert!(
+        store
+            .user_by_email("ana@example.com")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn pg(db: &TestDb) -> PgPool {
@@ -69,7 +75,10 @@ async fn describe(pool: &PgPool, schema: &str) -> Vec<String> {
         let name: String = row.get(0);
         if !name.starts_with("_sqlx") {
             let definition = row.get::<String, _>(2).replace(&format!("{schema}."), "");
-            lines.push(format!("constraint {name} {} {definition}", row.get::<String, _>(1)));
+            lines.push(format!(
+                "constraint {name} {} {definition}",
+                row.get::<String, _>(1)
+            ));
         }
     }
     let indexes = sqlx::query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1")
@@ -80,7 +89,10 @@ async fn describe(pool: &PgPool, schema: &str) -> Vec<String> {
     for row in indexes {
         let name: String = row.get(0);
         if !name.starts_with("_sqlx") {
-            lines.push(format!("index {name} {}", row.get::<String, _>(1).replace(&format!("{schema}."), "")));
+            lines.push(format!(
+                "index {name} {}",
+                row.get::<String, _>(1).replace(&format!("{schema}."), "")
+            ));
         }
     }
     lines.sort();
@@ -92,7 +104,10 @@ macro_rules! postgres_or_skip {
         match TestDb::postgres().await {
             Some(db) => db,
             None => {
-                assert!(std::env::var_os("CI").is_none(), "CI must set TEST_DATABASE_URL");
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI must set TEST_DATABASE_URL"
+                );
                 eprintln!("TEST_DATABASE_URL unset: skipped");
                 return;
             }
@@ -108,18 +123,31 @@ async fn postgres_baseline_is_the_original_schema() {
     assert_eq!(report.applied, vec![1, 2]);
     assert!(!report.adopted_original);
     let pool = pg(&original).await;
-    sqlx::raw_sql(AssertSqlSafe(ORIGINAL)).execute(&pool).await.unwrap();
-    let expected = describe(&pool, &schema_of(&original)).await;
-    let got = describe(&pool, &schema_of(&ours)).await;
-    assert!(expected.len() > 100, "the description covers the schema: {}", expected.len());
-    let missing: Vec<_> = expected.iter().filter(|l| !got.contains(l)).collect();
-    let extra: Vec<_> = got.iter().filter(|l| !expected.contains(l)).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nextra: {extra:#?}");
-    // Stamped at the original's head, so the original could run on it too.
-    let version: String = sqlx::query_scalar(AssertSqlSafe(format!("SELECT version_num FROM {}.alembic_version", schema_of(&ours))))
-        .fetch_one(&pool)
+    sqlx::raw_sql(AssertSqlSafe(ORIGINAL))
+        .execute(&pool)
         .await
         .unwrap();
+    let expected = describe(&pool, &schema_of(&original)).await;
+    let got = describe(&pool, &schema_of(&ours)).await;
+    assert!(
+        expected.len() > 100,
+        "the description covers the schema: {}",
+        expected.len()
+    );
+    let missing: Vec<_> = expected.iter().filter(|l| !got.contains(l)).collect();
+    let extra: Vec<_> = got.iter().filter(|l| !expected.contains(l)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nextra: {extra:#?}"
+    );
+    // Stamped at the original's head, so the original could run on it too.
+    let version: String = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT version_num FROM {}.alembic_version",
+        schema_of(&ours)
+    )))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(version, "g7h8i9j0k1l2");
 }
 
@@ -127,7 +155,10 @@ async fn postgres_baseline_is_the_original_schema() {
 async fn postgres_adopts_a_database_of_the_original_without_loss() {
     let db = postgres_or_skip!();
     let pool = pg(&db).await;
-    sqlx::raw_sql(AssertSqlSafe(ORIGINAL)).execute(&pool).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(ORIGINAL))
+        .execute(&pool)
+        .await
+        .unwrap();
     // The original's seed data (backend/seed.sql): its demo company and superadmin.
     sqlx::raw_sql(
         "INSERT INTO empresas (id, nombre, email, password_hash, ciudad, herramientas_activas, configuracion, activa, created_at, updated_at) \
@@ -146,17 +177,23 @@ async fn postgres_adopts_a_database_of_the_original_without_loss() {
     let (store, report) = store::connect(db.url()).await.unwrap();
     assert!(report.adopted_original);
     assert_eq!(report.applied, vec![2], "only our own additions run");
-    let user = store.user_by_email("dev@staysidekick.es").await.unwrap().unwrap();
+    let user = store
+        .user_by_email("dev@staysidekick.es")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(user.id.to_string(), "c3d4e5f6-a7b8-9012-cdef-123456789012");
     assert!(user.is_superadmin && user.role == Role::Admin && user.password_changed_at.is_none());
     assert!(bcrypt::verify("admin123", &user.password_hash).unwrap());
     let company = store.company(user.company_id).await.unwrap().unwrap();
     assert_eq!(company.settings, serde_json::json!({"max_usuarios": 6}));
     let schema = schema_of(&db);
-    let apartments: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {schema}.apartamentos")))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let apartments: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT count(*) FROM {schema}.apartamentos"
+    )))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(apartments, 1);
     store.close().await;
 
@@ -169,13 +206,29 @@ async fn postgres_adopts_a_database_of_the_original_without_loss() {
 async fn postgres_refuses_an_original_database_behind_its_head() {
     let db = postgres_or_skip!();
     let pool = pg(&db).await;
-    sqlx::raw_sql(AssertSqlSafe(ORIGINAL)).execute(&pool).await.unwrap();
-    sqlx::raw_sql("UPDATE alembic_version SET version_num = 'c3d4e5f6a7b8'").execute(&pool).await.unwrap();
-    let err = store::connect(db.url()).await.err().expect("refused").to_string();
-    assert!(err.contains("c3d4e5f6a7b8") && err.contains("g7h8i9j0k1l2"), "{err}");
-    let tracked: bool = sqlx::query_scalar(AssertSqlSafe(format!("SELECT to_regclass('{}._sqlx_migrations') IS NOT NULL", schema_of(&db))))
-        .fetch_one(&pool)
+    sqlx::raw_sql(AssertSqlSafe(ORIGINAL))
+        .execute(&pool)
         .await
         .unwrap();
+    sqlx::raw_sql("UPDATE alembic_version SET version_num = 'c3d4e5f6a7b8'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = store::connect(db.url())
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("c3d4e5f6a7b8") && err.contains("g7h8i9j0k1l2"),
+        "{err}"
+    );
+    let tracked: bool = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT to_regclass('{}._sqlx_migrations') IS NOT NULL",
+        schema_of(&db)
+    )))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(!tracked, "nothing was recorded");
 }

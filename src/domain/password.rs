@@ -56,7 +56,9 @@ mod tests {
     fn change_is_forced_when_never_changed_ancient_or_stale() {
         let now = Utc::now();
         assert!(must_change_password(None, now));
-        let y2k = DateTime::parse_from_rfc3339("2000-12-31T23:00:00+00:00").unwrap().to_utc();
+        let y2k = DateTime::parse_from_rfc3339("2000-12-31T23:00:00+00:00")
+            .unwrap()
+            .to_utc();
         assert!(must_change_password(Some(y2k), now));
         assert!(must_change_password(Some(now - Duration::days(31)), now));
         assert!(!must_change_password(Some(now - Duration::days(29)), now));
@@ -67,7 +69,10 @@ mod tests {
     fn length_bytes_and_blank_rules() {
         assert!(length_ok("12345678"));
         assert!(!length_ok("1234567"));
-        assert!(length_ok(&"ñ".repeat(40)), "characters, not bytes, for the length rule");
+        assert!(
+            length_ok(&"ñ".repeat(40)),
+            "characters, not bytes, for the length rule"
+        );
         assert_eq!(password_problems(&"ñ".repeat(40)), vec![MSG_TOO_LONG_BYTES]);
         assert_eq!(password_problems(&"a".repeat(72)), Vec::<&str>::new());
         assert_eq!(password_problems("         "), vec![MSG_BLANK]);

@@ -47,7 +47,11 @@ pub fn python_str(value: &Value) -> String {
         Value::Bool(false) => "False".to_string(),
         Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.fract() == 0.0 && f.abs() < 1e16 { format!("{f:.1}") } else { f.to_string() }
+                if f.fract() == 0.0 && f.abs() < 1e16 {
+                    format!("{f:.1}")
+                } else {
+                    f.to_string()
+                }
             } else {
                 n.to_string()
             }
@@ -73,7 +77,10 @@ mod tests {
         errors.add("password", "a");
         errors.add("email", "b");
         errors.add("password", "c");
-        assert_eq!(errors.flatten(), vec!["password: a", "password: c", "email: b"]);
+        assert_eq!(
+            errors.flatten(),
+            vec!["password: a", "password: c", "email: b"]
+        );
     }
 
     #[test]

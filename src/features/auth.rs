@@ -8,15 +8,17 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::domain::password::{clean_login_password, length_ok, must_change_password, password_problems};
+use crate::domain::password::{
+    clean_login_password, length_ok, must_change_password, password_problems,
+};
 use crate::domain::sanitize::{MAX_LEN_EMAIL, sanitize_email, sanitize_text};
 use crate::domain::validation::{FieldErrors, length_between, python_str};
 use crate::features::health::ErrorBody;
+use crate::http::ApiJson;
 use crate::http::auth::{authenticate, bearer_token};
 use crate::http::csrf::{CsrfChecked, set_cookie};
 use crate::http::error::{AppError, MSG_TOKEN_INVALID};
 use crate::http::extract::JsonBody;
-use crate::http::ApiJson;
 use crate::state::AppState;
 
 pub const MSG_BAD_CREDENTIALS: &str = "Credenciales incorrectas.";
@@ -41,7 +43,11 @@ pub async fn csrf_token(State(state): State<AppState>) -> Response {
     let now = Utc::now();
     let token = state.csrf.issue(now.timestamp());
     let cookie = set_cookie(&token, now, state.settings.csrf_cookie_secure());
-    let mut response = ApiJson::ok(CsrfTokenBody { csrf_token: token, ok: true }).into_response();
+    let mut response = ApiJson::ok(CsrfTokenBody {
+        csrf_token: token,
+        ok: true,
+    })
+    .into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
 }
@@ -88,7 +94,9 @@ impl LoginForm {
                 None
             }
             Some(raw) => {
-                let email = sanitize_text(&python_str(raw), MAX_LEN_EMAIL).trim().to_lowercase();
+                let email = sanitize_text(&python_str(raw), MAX_LEN_EMAIL)
+                    .trim()
+                    .to_lowercase();
                 let chars = email.chars().count();
                 if chars == 0 || chars > MAX_LEN_EMAIL {
                     errors.add("email", length_between(1, MAX_LEN_EMAIL));
@@ -155,25 +163,31 @@ pub async fn login(
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<LoginBody>, AppError> {
     let form = LoginForm::parse(&body).map_err(AppError::unprocessable)?;
-    let user = state.store.user_by_email(&form.email).await?.filter(|u| u.active);
-    let matched = state.hasher.verify(form.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = state
+        .store
+        .user_by_email(&form.email)
+        .await?
+        .filter(|u| u.active);
+    let matched = state
+        .hasher
+        .verify(
+            form.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
     let Some(user) = user.filter(|_| matched) else {
         tracing::info!("login refused");
         return Err(AppError::unauthorized(MSG_BAD_CREDENTIALS));
     };
     let now = Utc::now();
     let must_change = must_change_password(user.password_changed_at, now);
-    let claims = state.tokens.claims_for(
-        now,
-        &user.email,
-        user.id,
-        user.company_id,
-        user.role.as_str(),
-        user.is_superadmin,
-        must_change,
-    );
+    let claims = state.tokens.claims_for(now, &user, must_change);
     tracing::info!(user_id = %user.id, "login");
-    Ok(ApiJson::ok(LoginBody { debe_cambiar_password: must_change, ok: true, token: state.tokens.sign(&claims) }))
+    Ok(ApiJson::ok(LoginBody {
+        debe_cambiar_password: must_change,
+        ok: true,
+        token: state.tokens.sign(&claims),
+    }))
 }
 
 /// For nginx `auth_request`: 200 (empty body) when the bearer token is valid
@@ -203,15 +217,27 @@ mod tests {
 
     #[test]
     fn valid_login_is_normalised() {
-        let form = LoginForm::parse(&json!({"email": " <b>Dev@StaySidekick.ES</b> ", "password": "<admin123>", "x": 1})).unwrap();
-        assert_eq!(form, LoginForm { email: "dev@staysidekick.es".into(), password: "admin123".into() });
+        let form = LoginForm::parse(
+            &json!({"email": " <b>Dev@StaySidekick.ES</b> ", "password": "<admin123>", "x": 1}),
+        )
+        .unwrap();
+        assert_eq!(
+            form,
+            LoginForm {
+                email: "dev@staysidekick.es".into(),
+                password: "admin123".into()
+            }
+        );
     }
 
     #[test]
     fn missing_fields_use_the_original_messages() {
         assert_eq!(
             errors(json!({"origen": "web"})),
-            vec!["email: El correo electrónico es obligatorio.", "password: La contraseña es obligatoria."]
+            vec![
+                "email: El correo electrónico es obligatorio.",
+                "password: La contraseña es obligatoria."
+            ]
         );
     }
 
@@ -219,9 +245,15 @@ mod tests {
     fn field_errors_precede_validator_errors() {
         assert_eq!(
             errors(json!({"email": "nope", "password": "short"})),
-            vec!["password: Length must be between 8 and 128.", "email: El correo electrónico no es válido."]
+            vec![
+                "password: Length must be between 8 and 128.",
+                "email: El correo electrónico no es válido."
+            ]
         );
-        assert_eq!(errors(json!({"email": "", "password": "12345678"})), vec!["email: Length must be between 1 and 254."]);
+        assert_eq!(
+            errors(json!({"email": "", "password": "12345678"})),
+            vec!["email: Length must be between 1 and 254."]
+        );
         assert_eq!(
             errors(json!({"email": "a@x.es", "password": "        "})),
             vec!["password: La contraseña no puede estar vacía o ser solo espacios."]

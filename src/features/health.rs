@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::http::error::{AppError, MSG_UNAVAILABLE};
 use crate::http::ApiJson;
+use crate::http::error::{AppError, MSG_UNAVAILABLE};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -42,7 +42,10 @@ const HEALTH_BODY: &[u8] = b"{\"status\":\"ok\"}\n";
     responses((status = 200, description = "The process answers", body = HealthBody)))]
 pub async fn health() -> Response {
     let mut response = HEALTH_BODY.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -54,14 +57,23 @@ pub async fn health() -> Response {
     ))]
 pub async fn ready(State(state): State<AppState>) -> Result<ApiJson<ReadyBody>, AppError> {
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => Ok(ApiJson::ok(ReadyBody { ok: true, status: "ok" })),
+        Ok(Ok(())) => Ok(ApiJson::ok(ReadyBody {
+            ok: true,
+            status: "ok",
+        })),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check failed");
-            Err(AppError::one(axum::http::StatusCode::SERVICE_UNAVAILABLE, MSG_UNAVAILABLE))
+            Err(AppError::one(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                MSG_UNAVAILABLE,
+            ))
         }
         Err(_) => {
             tracing::warn!("readiness check timed out");
-            Err(AppError::one(axum::http::StatusCode::SERVICE_UNAVAILABLE, MSG_UNAVAILABLE))
+            Err(AppError::one(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                MSG_UNAVAILABLE,
+            ))
         }
     }
 }

@@ -49,7 +49,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUs
     let Some(user) = state.store.user_by_id(token.user_id).await? else {
         return Ok(None);
     };
-    let revoked = user.tokens_valid_from.is_some_and(|from| token.issued_at < from.timestamp());
+    let revoked = user
+        .tokens_valid_from
+        .is_some_and(|from| token.issued_at < from.timestamp());
     if !user.active || user.company_id != token.company_id || revoked {
         return Ok(None);
     }
@@ -59,7 +61,10 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUs
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts)?;
         authenticate(state, token)
             .await?
@@ -74,9 +79,16 @@ pub struct AdminUser(pub AuthUser);
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        if user.is_admin() { Ok(AdminUser(user)) } else { Err(AppError::forbidden(MSG_FORBIDDEN)) }
+        if user.is_admin() {
+            Ok(AdminUser(user))
+        } else {
+            Err(AppError::forbidden(MSG_FORBIDDEN))
+        }
     }
 }
 
@@ -87,7 +99,10 @@ pub struct AdminOrSuperadmin(pub AuthUser);
 impl FromRequestParts<AppState> for AdminOrSuperadmin {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         if user.is_admin() || user.is_superadmin() {
             Ok(AdminOrSuperadmin(user))
@@ -104,8 +119,15 @@ pub struct Superadmin(pub AuthUser);
 impl FromRequestParts<AppState> for Superadmin {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        if user.is_superadmin() { Ok(Superadmin(user)) } else { Err(AppError::forbidden(MSG_FORBIDDEN)) }
+        if user.is_superadmin() {
+            Ok(Superadmin(user))
+        } else {
+            Err(AppError::forbidden(MSG_FORBIDDEN))
+        }
     }
 }

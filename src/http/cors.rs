@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-static ALLOW_METHODS: HeaderValue = HeaderValue::from_static("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+static ALLOW_METHODS: HeaderValue =
+    HeaderValue::from_static("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
 static TRUE: HeaderValue = HeaderValue::from_static("true");
 static VARY_ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
 
@@ -24,15 +25,24 @@ impl AllowedOrigins {
     fn matching(&self, headers: &HeaderMap) -> Option<HeaderValue> {
         let origin = headers.get(header::ORIGIN)?;
         let text = origin.to_str().ok()?;
-        self.0.iter().any(|allowed| allowed == text).then(|| origin.clone())
+        self.0
+            .iter()
+            .any(|allowed| allowed == text)
+            .then(|| origin.clone())
     }
 }
 
 /// Requested headers, lower-cased and sorted (as flask-cors answers them).
 fn requested_headers(headers: &HeaderMap) -> Option<HeaderValue> {
-    let requested = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS)?.to_str().ok()?;
-    let mut names: Vec<String> =
-        requested.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect();
+    let requested = headers
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)?
+        .to_str()
+        .ok()?;
+    let mut names: Vec<String> = requested
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
     names.sort();
     names.dedup();
     HeaderValue::from_str(&names.join(", ")).ok()
@@ -41,7 +51,9 @@ fn requested_headers(headers: &HeaderMap) -> Option<HeaderValue> {
 pub async fn cors(State(origins): State<AllowedOrigins>, request: Request, next: Next) -> Response {
     let origin = origins.matching(request.headers());
     let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
         // Answered here for every route, without running auth or limits.
         let mut response = StatusCode::OK.into_response();

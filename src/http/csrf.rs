@@ -34,7 +34,10 @@ pub fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 impl FromRequestParts<AppState> for CsrfChecked {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let cookie = cookie_value(parts, COOKIE_NAME);
         let header = parts.headers.get(HEADER_NAME).and_then(|v| v.to_str().ok());
         match state.csrf.verify(cookie, header, Utc::now().timestamp()) {
@@ -54,11 +57,13 @@ impl FromRequestParts<AppState> for CsrfChecked {
 /// `Set-Cookie` for a fresh token: 1 hour, `SameSite=Strict`, readable by
 /// scripts, `Secure` unless `FLASK_ENV=development`.
 pub fn set_cookie(token: &str, now: DateTime<Utc>, secure: bool) -> HeaderValue {
-    let expires = (now + chrono::Duration::seconds(TOKEN_TTL_SECONDS)).format("%a, %d %b %Y %H:%M:%S GMT");
+    let expires =
+        (now + chrono::Duration::seconds(TOKEN_TTL_SECONDS)).format("%a, %d %b %Y %H:%M:%S GMT");
     let secure = if secure { " Secure;" } else { "" };
     let cookie = format!(
         "{COOKIE_NAME}={token}; Expires={expires}; Max-Age={TOKEN_TTL_SECONDS};{secure} Path=/; SameSite=Strict"
     );
     // Tokens are base64url and dots: always a valid header value.
-    HeaderValue::from_str(&cookie).unwrap_or(HeaderValue::from_static("csrf_token=; Max-Age=0; Path=/"))
+    HeaderValue::from_str(&cookie)
+        .unwrap_or(HeaderValue::from_static("csrf_token=; Max-Age=0; Path=/"))
 }

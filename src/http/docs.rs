@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Extension;
 
 use crate::http::error::AppError;
 
@@ -51,7 +51,10 @@ pub async fn page() -> Html<&'static str> {
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
     let mut response = doc.0.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -66,7 +69,9 @@ pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
     let config = Arc::new(utoipa_swagger_ui::Config::from("/api/docs/openapi.json"));
     let found = utoipa_swagger_ui::serve(&file, config).ok().flatten();
     let Some(found) = found.filter(|_| file != "index.html") else {
-        return Err(AppError::not_found("Archivo de documentación no encontrado."));
+        return Err(AppError::not_found(
+            "Archivo de documentación no encontrado.",
+        ));
     };
     let mut response = found.bytes.into_owned().into_response();
     let headers = response.headers_mut();
@@ -76,6 +81,9 @@ pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
     if found.gzpipped {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
     Ok(response)
 }

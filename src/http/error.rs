@@ -37,7 +37,11 @@ struct Envelope<'a> {
 
 impl AppError {
     pub fn new(status: StatusCode, errors: Vec<String>) -> Self {
-        AppError { status, errors, retry_after: None }
+        AppError {
+            status,
+            errors,
+            retry_after: None,
+        }
     }
 
     pub fn one(status: StatusCode, message: impl Into<String>) -> Self {
@@ -63,7 +67,10 @@ impl AppError {
         Self::one(StatusCode::PAYLOAD_TOO_LARGE, MSG_TOO_LARGE)
     }
     pub fn too_many_requests(retry_after: u64) -> Self {
-        AppError { retry_after: Some(retry_after.max(1)), ..Self::one(StatusCode::TOO_MANY_REQUESTS, MSG_TOO_MANY) }
+        AppError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::one(StatusCode::TOO_MANY_REQUESTS, MSG_TOO_MANY)
+        }
     }
     pub fn internal() -> Self {
         Self::one(StatusCode::INTERNAL_SERVER_ERROR, MSG_INTERNAL)
@@ -75,9 +82,18 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = ApiJson(self.status, Envelope { errors: &self.errors, ok: false }).into_response();
+        let mut response = ApiJson(
+            self.status,
+            Envelope {
+                errors: &self.errors,
+                ok: false,
+            },
+        )
+        .into_response();
         if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -19,8 +19,14 @@ use crate::state::AppState;
 pub struct JsonBody(pub Value);
 
 fn is_json_content_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
@@ -43,9 +49,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         match content_type.as_deref() {
             Some(ct) if is_json_content_type(ct) => {}
-            _ => return Err(AppError::one(StatusCode::UNSUPPORTED_MEDIA_TYPE, MSG_MEDIA_TYPE)),
+            _ => {
+                return Err(AppError::one(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    MSG_MEDIA_TYPE,
+                ));
+            }
         }
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| AppError::bad_request(MSG_JSON_EXPECTED))?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|_| AppError::bad_request(MSG_JSON_EXPECTED))?;
         if is_falsy(&value) {
             return Err(AppError::bad_request(MSG_JSON_EXPECTED));
         }
@@ -75,7 +87,9 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
     if !is_trusted(&peer) {
         return peer;
     }
-    let Some(chain) = forwarded_for else { return peer };
+    let Some(chain) = forwarded_for else {
+        return peer;
+    };
     let mut client = peer;
     for hop in chain.rsplit(',') {
         match hop.trim().parse::<IpAddr>() {
@@ -95,7 +109,10 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(client_ip_of(parts, &state.trusted_proxies)))
     }
 }
@@ -106,7 +123,10 @@ pub fn client_ip_of(parts: &Parts, trusted: &[IpNet]) -> IpAddr {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
     client_ip(peer, forwarded, trusted)
 }
 
@@ -123,7 +143,10 @@ mod tests {
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let peer: IpAddr = "10.0.0.5".parse().unwrap();
         let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(client_ip(peer, Some("203.0.113.9"), &trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(peer, Some("203.0.113.9"), &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
         // Spoofed left-most entries are ignored: the right-most untrusted hop wins.
         assert_eq!(
             client_ip(peer, Some("1.1.1.1, 203.0.113.9, 10.0.0.7"), &trusted),
@@ -137,10 +160,24 @@ mod tests {
 
     #[test]
     fn python_truthiness() {
-        for falsy in [json!(null), json!(false), json!(0), json!(0.0), json!(""), json!([]), json!({})] {
+        for falsy in [
+            json!(null),
+            json!(false),
+            json!(0),
+            json!(0.0),
+            json!(""),
+            json!([]),
+            json!({}),
+        ] {
             assert!(is_falsy(&falsy), "{falsy}");
         }
-        for truthy in [json!(true), json!(1), json!("a"), json!([0]), json!({"a": 1})] {
+        for truthy in [
+            json!(true),
+            json!(1),
+            json!("a"),
+            json!([0]),
+            json!({"a": 1}),
+        ] {
             assert!(!is_falsy(&truthy), "{truthy}");
         }
     }

@@ -12,7 +12,11 @@ use serde_json::ser::{CharEscape, Formatter};
 struct AsciiFormatter;
 
 impl Formatter for AsciiFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if c.is_ascii() {
@@ -28,7 +32,11 @@ impl Formatter for AsciiFormatter {
         writer.write_all(&fragment.as_bytes()[start..])
     }
 
-    fn write_char_escape<W: ?Sized + io::Write>(&mut self, writer: &mut W, escape: CharEscape) -> io::Result<()> {
+    fn write_char_escape<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
         serde_json::ser::CompactFormatter.write_char_escape(writer, escape)
     }
 }
@@ -67,7 +75,9 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
         write_ascii_json(&mut body, &self.1);
         body.push(b'\n');
         let mut response = (self.0, body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE.clone());
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE.clone());
         response
     }
 }

@@ -2,8 +2,8 @@
 //! security headers, early 413, JSON panics, JSON 404/405.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::body::Body;
@@ -32,7 +32,9 @@ fn incoming_request_id(request: &Request) -> Option<HeaderValue> {
     let text = value.to_str().ok()?;
     let well_formed = !text.is_empty()
         && text.len() <= 64
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
     well_formed.then(|| value.clone())
 }
 
@@ -44,11 +46,17 @@ pub async fn request_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = incoming_request_id(&request).unwrap_or_else(|| {
         let n = ID_COUNTER.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n:x}", *ID_PREFIX)).unwrap_or(HeaderValue::from_static("-"))
+        HeaderValue::from_str(&format!("{}-{n:x}", *ID_PREFIX))
+            .unwrap_or(HeaderValue::from_static("-"))
     });
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let is_docs_asset = route.as_deref().is_some_and(|r| r.starts_with("/api/docs/{"));
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let is_docs_asset = route
+        .as_deref()
+        .is_some_and(|r| r.starts_with("/api/docs/{"));
 
     let mut response = next.run(request).await;
 
@@ -76,7 +84,11 @@ pub async fn request_log(request: Request, next: Next) -> Response {
 
 /// Refuses a declared body larger than `MAX_UPLOAD_BYTES` before reading it.
 /// (Bodies without a length are cut by the body limit as they are read.)
-pub async fn content_length_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn content_length_limit(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)

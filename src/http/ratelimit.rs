@@ -45,7 +45,10 @@ pub enum Decision {
 
 enum Backend {
     Memory(Mutex<HashMap<String, (u64, u32)>>),
-    Redis { manager: redis::aio::ConnectionManager, script: redis::Script },
+    Redis {
+        manager: redis::aio::ConnectionManager,
+        script: redis::Script,
+    },
 }
 
 pub struct RateLimiter {
@@ -65,7 +68,9 @@ return count
 ";
 
 fn unix_now() -> Duration {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 impl RateLimiter {
@@ -73,18 +78,33 @@ impl RateLimiter {
     pub async fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let default = Rate::parse(&settings.rate_limit_default)?;
         let contact = Rate::parse(&settings.rate_limit_contact)?;
-        let backend = match settings.redis_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        let backend = match settings
+            .redis_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
             Some(url) if settings.ratelimit_enabled => {
                 let client = redis::Client::open(url)?;
-                let manager = tokio::time::timeout(Duration::from_secs(5), redis::aio::ConnectionManager::new(client))
-                    .await
-                    .map_err(|_| anyhow::anyhow!("REDIS_URL: no answer from Redis within 5 s"))??;
+                let manager = tokio::time::timeout(
+                    Duration::from_secs(5),
+                    redis::aio::ConnectionManager::new(client),
+                )
+                .await
+                .map_err(|_| anyhow::anyhow!("REDIS_URL: no answer from Redis within 5 s"))??;
                 tracing::info!("rate limits shared through Redis");
-                Backend::Redis { manager, script: redis::Script::new(INCR_SCRIPT) }
+                Backend::Redis {
+                    manager,
+                    script: redis::Script::new(INCR_SCRIPT),
+                }
             }
             _ => Backend::Memory(Mutex::new(HashMap::new())),
         };
-        Ok(RateLimiter { enabled: settings.ratelimit_enabled, default, contact, backend })
+        Ok(RateLimiter {
+            enabled: settings.ratelimit_enabled,
+            default,
+            contact,
+            backend,
+        })
     }
 
     /// The rate of a route, or `None` when it is not limited.
@@ -95,8 +115,14 @@ impl RateLimiter {
         if method == Method::POST && path == "/api/contact" {
             return Some(self.contact);
         }
-        let explicit = EXPLICIT.iter().find(|(m, p, _)| *p == path && method.as_str() == *m);
-        Some(explicit.map(|&(_, _, n)| Rate::per_hour(n)).unwrap_or(self.default))
+        let explicit = EXPLICIT
+            .iter()
+            .find(|(m, p, _)| *p == path && method.as_str() == *m);
+        Some(
+            explicit
+                .map(|&(_, _, n)| Rate::per_hour(n))
+                .unwrap_or(self.default),
+        )
     }
 
     /// Counts one request of `key` and says whether it may go on.
@@ -122,8 +148,11 @@ impl RateLimiter {
             Backend::Redis { manager, script } => {
                 let mut conn = manager.clone();
                 let redis_key = format!("stay-sidekick:rl:{window}:{index}:{key}");
-                let result: redis::RedisResult<u32> =
-                    script.key(redis_key).arg(window * 1000 + 1000).invoke_async(&mut conn).await;
+                let result: redis::RedisResult<u32> = script
+                    .key(redis_key)
+                    .arg(window * 1000 + 1000)
+                    .invoke_async(&mut conn)
+                    .await;
                 match result {
                     Ok(count) => count,
                     Err(err) => {
@@ -134,15 +163,24 @@ impl RateLimiter {
                 }
             }
         };
-        if count > rate.limit { Decision::Limited { retry_after } } else { Decision::Allowed }
+        if count > rate.limit {
+            Decision::Limited { retry_after }
+        } else {
+            Decision::Allowed
+        }
     }
 }
 
 /// Middleware: counts every request of a limited route before anything else
 /// (auth, CSRF, validation), as the original does.
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let Some(path) = path else { return next.run(request).await };
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let Some(path) = path else {
+        return next.run(request).await;
+    };
     let Some(rate) = state.limiter.rate_for(request.method(), &path) else {
         return next.run(request).await;
     };

@@ -14,7 +14,9 @@ use utoipa_axum::routes;
 use crate::features::{auth, health};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
-use crate::http::middleware::{content_length_limit, method_not_allowed, not_found, panic_response, request_log};
+use crate::http::middleware::{
+    content_length_limit, method_not_allowed, not_found, panic_response, request_log,
+};
 use crate::http::ratelimit;
 use crate::state::AppState;
 
@@ -40,7 +42,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -67,7 +74,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
-    with_middleware(router.layer(Extension(OpenApiJson(Bytes::from(json)))), state)
+    with_middleware(
+        router.layer(Extension(OpenApiJson(Bytes::from(json)))),
+        state,
+    )
 }
 
 /// Fallbacks and the middleware stack (outermost last) around `router`.
@@ -79,7 +89,10 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(from_fn_with_state(state.clone(), content_length_limit))
         .layer(DefaultBodyLimit::max(state.settings.max_upload_bytes))
-        .layer(from_fn_with_state(AllowedOrigins::new(state.settings.allowed_origins()), cors))
+        .layer(from_fn_with_state(
+            AllowedOrigins::new(state.settings.allowed_origins()),
+            cors,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(request_log))
         .with_state(state)

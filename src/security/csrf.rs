@@ -32,9 +32,12 @@ pub struct CsrfKey {
 impl CsrfKey {
     pub fn new(secret_key: &str) -> Self {
         // Domain-separated from other uses of SECRET_KEY.
-        let mut mac = HmacSha256::new_from_slice(secret_key.as_bytes()).expect("HMAC takes any key length");
+        let mut mac =
+            HmacSha256::new_from_slice(secret_key.as_bytes()).expect("HMAC takes any key length");
         mac.update(b"stay-sidekick csrf v1");
-        CsrfKey { key: mac.finalize().into_bytes().to_vec() }
+        CsrfKey {
+            key: mac.finalize().into_bytes().to_vec(),
+        }
     }
 
     fn mac(&self, body: &str) -> HmacSha256 {
@@ -46,14 +49,23 @@ impl CsrfKey {
     pub fn issue(&self, now_unix: i64) -> String {
         let mut nonce = [0u8; 18];
         rand::rng().fill_bytes(&mut nonce);
-        let body = format!("{}.{:x}", URL_SAFE_NO_PAD.encode(nonce), now_unix + TOKEN_TTL_SECONDS);
+        let body = format!(
+            "{}.{:x}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            now_unix + TOKEN_TTL_SECONDS
+        );
         let tag = self.mac(&body).finalize().into_bytes();
         format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag))
     }
 
     /// Checks a cookie/header pair in the original's order: presence, then equality,
     /// then (our addition) signature and expiry.
-    pub fn verify(&self, cookie: Option<&str>, header: Option<&str>, now_unix: i64) -> Result<(), CsrfError> {
+    pub fn verify(
+        &self,
+        cookie: Option<&str>,
+        header: Option<&str>,
+        now_unix: i64,
+    ) -> Result<(), CsrfError> {
         let (cookie, header) = match (cookie, header) {
             (Some(c), Some(h)) if !c.is_empty() && !h.is_empty() => (c, h),
             _ => return Err(CsrfError::Missing),
@@ -62,8 +74,12 @@ impl CsrfKey {
             return Err(CsrfError::Invalid);
         }
         let (body, tag) = header.rsplit_once('.').ok_or(CsrfError::Invalid)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| CsrfError::Invalid)?;
-        self.mac(body).verify_slice(&tag).map_err(|_| CsrfError::Invalid)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| CsrfError::Invalid)?;
+        self.mac(body)
+            .verify_slice(&tag)
+            .map_err(|_| CsrfError::Invalid)?;
         let expiry = body
             .rsplit_once('.')
             .and_then(|(_, exp)| i64::from_str_radix(exp, 16).ok())
@@ -94,13 +110,25 @@ mod tests {
         let key = CsrfKey::new("k");
         let token = key.issue(NOW);
         assert_eq!(key.verify(None, Some(&token), NOW), Err(CsrfError::Missing));
-        assert_eq!(key.verify(Some(&token), Some(""), NOW), Err(CsrfError::Missing));
+        assert_eq!(
+            key.verify(Some(&token), Some(""), NOW),
+            Err(CsrfError::Missing)
+        );
         let other = key.issue(NOW);
-        assert_eq!(key.verify(Some(&token), Some(&other), NOW), Err(CsrfError::Invalid));
+        assert_eq!(
+            key.verify(Some(&token), Some(&other), NOW),
+            Err(CsrfError::Invalid)
+        );
         // An equal pair the server never issued (the original accepted any).
-        assert_eq!(key.verify(Some("abc"), Some("abc"), NOW), Err(CsrfError::Invalid));
+        assert_eq!(
+            key.verify(Some("abc"), Some("abc"), NOW),
+            Err(CsrfError::Invalid)
+        );
         let foreign = CsrfKey::new("other").issue(NOW);
-        assert_eq!(key.verify(Some(&foreign), Some(&foreign), NOW), Err(CsrfError::Invalid));
+        assert_eq!(
+            key.verify(Some(&foreign), Some(&foreign), NOW),
+            Err(CsrfError::Invalid)
+        );
         assert_eq!(
             key.verify(Some(&token), Some(&token), NOW + TOKEN_TTL_SECONDS),
             Err(CsrfError::Invalid)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::http::json::to_ascii_json;
+use crate::store::User;
 
 /// What a token says, in the original's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,35 +82,33 @@ impl TokenKeys {
         let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
         token.push_str(HEADER_B64);
         token.push('.');
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(payload.as_bytes(), &mut token);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode_string(payload.as_bytes(), &mut token);
         // HMAC signing of bytes cannot fail with an HS256 secret key.
-        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), &self.encoding, Algorithm::HS256)
-            .unwrap_or_default();
+        let signature =
+            jsonwebtoken::crypto::sign(token.as_bytes(), &self.encoding, Algorithm::HS256)
+                .unwrap_or_default();
         token.push('.');
         token.push_str(&signature);
         token
     }
 
-    /// Builds the claims of a fresh token for a user.
+    /// Builds the claims of a fresh token for `user`.
     pub fn claims_for(
         &self,
         now: DateTime<Utc>,
-        email: &str,
-        user_id: Uuid,
-        company_id: Uuid,
-        role: &str,
-        is_superadmin: bool,
+        user: &User,
         must_change_password: bool,
     ) -> Claims {
         let iat = now.timestamp();
         Claims {
-            sub: email.to_string(),
+            sub: user.email.clone(),
             iat,
             exp: iat + i64::from(self.lifetime_hours) * 3600,
-            user_id,
-            empresa_id: company_id,
-            rol: role.to_string(),
-            es_superadmin: is_superadmin,
+            user_id: user.id,
+            empresa_id: user.company_id,
+            rol: user.role.as_str().to_string(),
+            es_superadmin: user.is_superadmin,
             debe_cambiar_password: must_change_password,
         }
     }
@@ -117,7 +116,8 @@ impl TokenKeys {
     /// Verifies signature (HS256 only), `exp` (no leeway), `nbf`, and that
     /// `iat` is present and not in the future. Tokens carrying `aud` are refused.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<VerifiedToken> {
-        let data = jsonwebtoken::decode::<IncomingClaims>(token, &self.decoding, &self.validation).ok()?;
+        let data =
+            jsonwebtoken::decode::<IncomingClaims>(token, &self.decoding, &self.validation).ok()?;
         let claims = data.claims;
         let now = now.timestamp();
         let expired = claims.exp <= now;
@@ -143,7 +143,20 @@ mod tests {
     }
 
     fn sample(now: DateTime<Utc>) -> Claims {
-        keys().claims_for(now, "josé@example.com", Uuid::new_v4(), Uuid::new_v4(), "admin", true, false)
+        let user = User {
+            id: Uuid::new_v4(),
+            company_id: Uuid::new_v4(),
+            email: "josé@example.com".into(),
+            password_hash: String::new(),
+            role: crate::store::Role::Admin,
+            active: true,
+            is_superadmin: true,
+            password_changed_at: None,
+            tokens_valid_from: None,
+            created_at: now,
+            updated_at: now,
+        };
+        keys().claims_for(now, &user, false)
     }
 
     #[test]
@@ -151,14 +164,28 @@ mod tests {
         let now = Utc::now();
         let token = keys().sign(&sample(now));
         let payload = token.split('.').nth(1).unwrap();
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.is_ascii(), "{text}");
-        assert!(text.starts_with("{\"sub\":\"jos\\u00e9@example.com\",\"iat\":"), "{text}");
-        let order: Vec<usize> = ["\"sub\"", "\"iat\"", "\"exp\"", "\"user_id\"", "\"empresa_id\"", "\"rol\"", "\"es_superadmin\"", "\"debe_cambiar_password\""]
-            .iter()
-            .map(|k| text.find(k).unwrap())
-            .collect();
+        assert!(
+            text.starts_with("{\"sub\":\"jos\\u00e9@example.com\",\"iat\":"),
+            "{text}"
+        );
+        let order: Vec<usize> = [
+            "\"sub\"",
+            "\"iat\"",
+            "\"exp\"",
+            "\"user_id\"",
+            "\"empresa_id\"",
+            "\"rol\"",
+            "\"es_superadmin\"",
+            "\"debe_cambiar_password\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 
@@ -180,7 +207,15 @@ mod tests {
     fn expiry_and_future_iat_are_refused() {
         let now = Utc::now();
         let token = keys().sign(&sample(now));
-        assert!(keys().verify(&token, now + chrono::Duration::seconds(3601)).is_none());
-        assert!(keys().verify(&token, now - chrono::Duration::seconds(5)).is_none());
+        assert!(
+            keys()
+                .verify(&token, now + chrono::Duration::seconds(3601))
+                .is_none()
+        );
+        assert!(
+            keys()
+                .verify(&token, now - chrono::Duration::seconds(5))
+                .is_none()
+        );
     }
 }

@@ -51,7 +51,8 @@ impl PasswordHasher {
             counter.fetch_add(1, Ordering::Relaxed);
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| DECOY_HASH.to_string());
-            let matched = bcrypt::non_truncating_verify(password.as_bytes(), &hash).unwrap_or(false);
+            let matched =
+                bcrypt::non_truncating_verify(password.as_bytes(), &hash).unwrap_or(false);
             known && matched
         })
         .await
@@ -99,6 +100,9 @@ mod tests {
         let ours = hash_now("admin123", 4).unwrap();
         assert!(ours.starts_with("$2b$04$"));
         assert!(bcrypt::non_truncating_verify("admin123", &ours).unwrap());
-        assert!(hash_now(&"x".repeat(73), 4).is_err(), "over 72 bytes is refused, not truncated");
+        assert!(
+            hash_now(&"x".repeat(73), 4).is_err(),
+            "over 72 bytes is refused, not truncated"
+        );
     }
 }

@@ -7,19 +7,35 @@
 use std::borrow::Cow;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{PgPool, SqlitePool, SqlStr};
+use sqlx::{PgPool, SqlStr, SqlitePool};
 
 /// The Alembic revision our PostgreSQL baseline reproduces.
 pub const ORIGINAL_HEAD: &str = "g7h8i9j0k1l2";
 
 const POSTGRES: &[(i64, &str, &str)] = &[
-    (1, "baseline", include_str!("../../migrations/postgres/0001_baseline.sql")),
-    (2, "tokens_validos_desde", include_str!("../../migrations/postgres/0002_tokens_validos_desde.sql")),
+    (
+        1,
+        "baseline",
+        include_str!("../../migrations/postgres/0001_baseline.sql"),
+    ),
+    (
+        2,
+        "tokens_validos_desde",
+        include_str!("../../migrations/postgres/0002_tokens_validos_desde.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
-    (1, "baseline", include_str!("../../migrations/sqlite/0001_baseline.sql")),
-    (2, "tokens_validos_desde", include_str!("../../migrations/sqlite/0002_tokens_validos_desde.sql")),
+    (
+        1,
+        "baseline",
+        include_str!("../../migrations/sqlite/0001_baseline.sql"),
+    ),
+    (
+        2,
+        "tokens_validos_desde",
+        include_str!("../../migrations/sqlite/0002_tokens_validos_desde.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,7 +114,7 @@ pub async fn migrate_postgres(pool: &PgPool) -> anyhow::Result<MigrationReport> 
     Ok(MigrationReport {
         applied: after
             .into_iter()
-            .filter(|v| !before.contains(v) && !(adopted_original && *v == 1))
+            .filter(|v| !(before.contains(v) || adopted_original && *v == 1))
             .collect(),
         adopted_original,
     })
@@ -113,9 +129,11 @@ async fn applied_sqlite(pool: &SqlitePool) -> anyhow::Result<Vec<i64>> {
     if !exists {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-        .fetch_all(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?,
+    )
 }
 
 async fn applied_postgres(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
@@ -125,7 +143,9 @@ async fn applied_postgres(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
     if !exists {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-        .fetch_all(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?,
+    )
 }

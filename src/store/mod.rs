@@ -154,9 +154,20 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_user(&self, company_id: Uuid, new: NewUser) -> StoreResult<User>;
     /// Returns false when the user is not in that company.
-    async fn set_user_role(&self, company_id: Uuid, user_id: Uuid, role: Role) -> StoreResult<bool>;
-    async fn set_user_active(&self, company_id: Uuid, user_id: Uuid, active: bool) -> StoreResult<bool>;
-    async fn set_user_superadmin(&self, company_id: Uuid, user_id: Uuid, value: bool) -> StoreResult<bool>;
+    async fn set_user_role(&self, company_id: Uuid, user_id: Uuid, role: Role)
+    -> StoreResult<bool>;
+    async fn set_user_active(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        active: bool,
+    ) -> StoreResult<bool>;
+    async fn set_user_superadmin(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        value: bool,
+    ) -> StoreResult<bool>;
     /// Refuses every token of the user issued before `from`.
     async fn set_tokens_valid_from(
         &self,
@@ -213,7 +224,8 @@ pub async fn connect(url: &str) -> anyhow::Result<(DynStore, MigrationReport)> {
 pub fn now() -> DateTime<Utc> {
     use chrono::{SubsecRound, Timelike};
     let now = Utc::now();
-    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or_else(|| now.trunc_subsecs(0))
+    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or_else(|| now.trunc_subsecs(0))
 }
 
 /// Column lists shared by both adapters (macros so queries stay `&'static str`).

@@ -9,15 +9,15 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use super::{company_columns, user_columns,
-    Company, NewCompany, NewUser, Role, Store, StoreError, StoreResult, SuperadminSpec, User, now,
+use super::{
+    Company, NewCompany, NewUser, Role, Store, StoreError, StoreResult, SuperadminSpec, User,
+    company_columns, now, user_columns,
 };
 
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
 }
-
 
 impl PgStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
@@ -82,7 +82,9 @@ where
     let row = sqlx::query(concat!(
         "INSERT INTO empresas (id, nombre, email, password_hash, ciudad, herramientas_activas, \
          configuracion, activa, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, '{}'::jsonb, '{}'::jsonb, true, $6, $6) RETURNING ", company_columns!(), ""
+         VALUES ($1, $2, $3, $4, $5, '{}'::jsonb, '{}'::jsonb, true, $6, $6) RETURNING ",
+        company_columns!(),
+        ""
     ))
     .bind(id)
     .bind(&new.name)
@@ -105,7 +107,9 @@ where
     let row = sqlx::query(concat!(
         "INSERT INTO usuarios (id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
          password_changed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $8) RETURNING ", user_columns!(), ""
+         VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $8) RETURNING ",
+        user_columns!(),
+        ""
     ))
     .bind(id)
     .bind(company_id)
@@ -140,33 +144,47 @@ impl Store for PgStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE email = $1"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM usuarios WHERE email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
     async fn user_by_id(&self, user_id: Uuid) -> StoreResult<Option<User>> {
-        let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE id = $1"))
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM usuarios WHERE id = $1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
     async fn superadmin_exists(&self) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM usuarios WHERE es_superadmin)")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM usuarios WHERE es_superadmin)")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn upsert_superadmin(&self, spec: SuperadminSpec) -> StoreResult<User> {
         let mut tx = self.pool.begin().await?;
-        let existing = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE email = $1"))
-            .bind(&spec.email)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM usuarios WHERE email = $1"
+        ))
+        .bind(&spec.email)
+        .fetch_optional(&mut *tx)
+        .await?;
         let user = if let Some(row) = existing {
             let user = user_from_row(&row)?;
             let row = sqlx::query(concat!(
@@ -182,7 +200,9 @@ impl Store for PgStore {
             user_from_row(&row)?
         } else {
             let company = sqlx::query(concat!(
-                "SELECT ", company_columns!(), " FROM empresas WHERE nombre = $1 ORDER BY created_at LIMIT 1"
+                "SELECT ",
+                company_columns!(),
+                " FROM empresas WHERE nombre = $1 ORDER BY created_at LIMIT 1"
             ))
             .bind(&spec.company_name)
             .fetch_optional(&mut *tx)
@@ -217,10 +237,14 @@ impl Store for PgStore {
     }
 
     async fn company(&self, company_id: Uuid) -> StoreResult<Option<Company>> {
-        let row = sqlx::query(concat!("SELECT ", company_columns!(), " FROM empresas WHERE id = $1"))
-            .bind(company_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            company_columns!(),
+            " FROM empresas WHERE id = $1"
+        ))
+        .bind(company_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(company_from_row).transpose()?)
     }
 
@@ -228,7 +252,12 @@ impl Store for PgStore {
         insert_user(&self.pool, company_id, &new).await
     }
 
-    async fn set_user_role(&self, company_id: Uuid, user_id: Uuid, role: Role) -> StoreResult<bool> {
+    async fn set_user_role(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE usuarios SET rol = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4",
         )
@@ -241,7 +270,12 @@ impl Store for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn set_user_active(&self, company_id: Uuid, user_id: Uuid, active: bool) -> StoreResult<bool> {
+    async fn set_user_active(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        active: bool,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE usuarios SET activo = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4",
         )
@@ -254,7 +288,12 @@ impl Store for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn set_user_superadmin(&self, company_id: Uuid, user_id: Uuid, value: bool) -> StoreResult<bool> {
+    async fn set_user_superadmin(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        value: bool,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE usuarios SET es_superadmin = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4",
         )

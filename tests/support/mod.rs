@@ -10,10 +10,10 @@ use axum::Router;
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
+use stay_sidekick::AppState;
 use stay_sidekick::config::{Secrets, Settings};
 use stay_sidekick::http::ratelimit::RateLimiter;
 use stay_sidekick::store::{self, DynStore, NewCompany, NewUser, Role, User};
-use stay_sidekick::AppState;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct-horse-1";
@@ -48,17 +48,29 @@ pub fn settings(database_url: &str) -> Settings {
 
 /// The Redis the CI machine runs (REDIS_URL, else the local default).
 pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "redis://127.0.0.1:6379".into())
+    std::env::var("REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// A database that exists for one test.
 pub enum TestDb {
-    Sqlite { dir: tempfile::TempDir, url: String },
-    Postgres { admin_url: String, schema: String, url: String },
+    Sqlite {
+        dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        schema: String,
+        url: String,
+    },
 }
 
 impl TestDb {
@@ -72,12 +84,21 @@ impl TestDb {
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = postgres_url()?;
         let schema = format!("t_{}", Uuid::new_v4().simple());
-        let pool = sqlx::PgPool::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("create schema");
+        let pool = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("TEST_DATABASE_URL reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&pool)
+            .await
+            .expect("create schema");
         pool.close().await;
         let sep = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{sep}options[search_path]={schema}");
-        Some(TestDb::Postgres { admin_url, schema, url })
+        Some(TestDb::Postgres {
+            admin_url,
+            schema,
+            url,
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -93,17 +114,25 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { admin_url, schema, .. } = self {
+        if let TestDb::Postgres {
+            admin_url, schema, ..
+        } = self
+        {
             let (admin_url, schema) = (admin_url.clone(), schema.clone());
             // No async Drop: a short-lived runtime on its own thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let pool = sqlx::PgPool::connect(&admin_url).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                        .execute(&pool)
-                        .await
-                        .ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                    )))
+                    .execute(&pool)
+                    .await
+                    .ok()?;
                     pool.close().await;
                     Some(())
                 })
@@ -146,7 +175,9 @@ impl TestApp {
 
     /// Serves any router (e.g. probe routes behind the real middleware).
     pub async fn serve_router(db: TestDb, state: AppState, router: Router) -> TestApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -160,7 +191,10 @@ impl TestApp {
         TestApp {
             addr,
             base: format!("http://{addr}"),
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             state,
             stop: Some(stop_tx),
             server: Some(server),
@@ -177,11 +211,20 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A company and a user in it, hashed at bcrypt cost 4 to keep tests fast
@@ -210,7 +253,9 @@ impl TestApp {
 
     /// Logs in and returns the access token.
     pub async fn login(&self, email: &str) -> String {
-        let response = self.post_login(&json!({"email": email, "password": PASSWORD})).await;
+        let response = self
+            .post_login(&json!({"email": email, "password": PASSWORD}))
+            .await;
         assert_eq!(response.status(), 200, "login of {email}");
         let body: Value = response.json().await.expect("json");
         body["token"].as_str().expect("token").to_string()
@@ -226,7 +271,11 @@ impl TestApp {
     }
 }
 
-pub async fn csrf_from(client: &reqwest::Client, base: &str, forwarded_for: Option<&str>) -> (String, String) {
+pub async fn csrf_from(
+    client: &reqwest::Client,
+    base: &str,
+    forwarded_for: Option<&str>,
+) -> (String, String) {
     let mut request = client.get(format!("{base}/api/csrf-token"));
     if let Some(ip) = forwarded_for {
         request = request.header("X-Forwarded-For", ip);
@@ -241,7 +290,10 @@ pub async fn csrf_from(client: &reqwest::Client, base: &str, forwarded_for: Opti
         .expect("csrf cookie")
         .to_string();
     let body: Value = response.json().await.expect("json");
-    (body["csrf_token"].as_str().expect("token").to_string(), cookie)
+    (
+        body["csrf_token"].as_str().expect("token").to_string(),
+        cookie,
+    )
 }
 
 pub async fn seed_user(store: &DynStore, email: &str, role: Role, superadmin: bool) -> User {
@@ -280,11 +332,24 @@ pub fn json_headers(headers: &[(&'static str, &str)]) -> HeaderMap {
 
 /// Body of an error envelope, checked for shape.
 pub async fn envelope(response: reqwest::Response) -> Vec<String> {
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    assert!(content_type.starts_with("application/json"), "content type {content_type:?}");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type:?}"
+    );
     let body: Value = response.json().await.expect("json body");
     assert_eq!(body["ok"], json!(false), "{body}");
-    body["errors"].as_array().expect("errors").iter().map(|e| e.as_str().expect("string").to_string()).collect()
+    body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e.as_str().expect("string").to_string())
+        .collect()
 }
 
 /// A limiter for hand-built states.
