@@ -7,7 +7,7 @@ use base64::Engine as _;
 use chrono::Utc;
 use serde_json::{Value, json};
 use stay_sidekick::http::auth::{AdminOrSuperadmin, AdminUser, AuthUser, Superadmin};
-use stay_sidekick::store::Role;
+use stay_sidekick::store::{Role, UserChange};
 use support::{PASSWORD, TestApp, TestDb, envelope};
 
 fn claims_of(token: &str) -> Value {
@@ -197,7 +197,7 @@ async fn unknown_user_inactive_user_and_wrong_password_look_the_same() {
     let user = app.seed_user("ana@example.com", Role::Admin, false).await;
     let inactive = app.seed_user("ida@example.com", Role::Admin, false).await;
     app.store()
-        .set_user_active(inactive.company_id, inactive.id, false)
+        .update_user(inactive.company_id, inactive.id, UserChange::Active(false))
         .await
         .unwrap();
     let mut bodies = Vec::new();
@@ -675,7 +675,11 @@ async fn tokens_of_deleted_deactivated_or_reset_users_stop_working() {
         .await
         .unwrap();
     app.store()
-        .set_user_active(deactivated.company_id, deactivated.id, false)
+        .update_user(
+            deactivated.company_id,
+            deactivated.id,
+            UserChange::Active(false),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -695,7 +699,11 @@ async fn tokens_of_deleted_deactivated_or_reset_users_stop_working() {
     let current_iat = claims_of(&current)["iat"].as_i64().unwrap();
     let from = chrono::DateTime::from_timestamp(current_iat, 0).unwrap();
     app.store()
-        .set_tokens_valid_from(changed.company_id, changed.id, from)
+        .update_user(
+            changed.company_id,
+            changed.id,
+            UserChange::TokensValidFrom(from),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -774,11 +782,15 @@ async fn a_role_taken_away_is_refused_on_the_next_request() {
         200
     );
     app.store()
-        .set_user_role(admin.company_id, admin.id, Role::Operations)
+        .update_user(
+            admin.company_id,
+            admin.id,
+            UserChange::Role(Role::Operations),
+        )
         .await
         .unwrap();
     app.store()
-        .set_user_superadmin(admin.company_id, admin.id, false)
+        .update_user(admin.company_id, admin.id, UserChange::Superadmin(false))
         .await
         .unwrap();
     assert_eq!(app.get_auth("/probe/admin", &token).await.status(), 403);

@@ -4,7 +4,9 @@
 mod support;
 
 use chrono::{Duration, Utc};
-use stay_sidekick::store::{DynStore, NewCompany, NewUser, Role, StoreError, SuperadminSpec};
+use stay_sidekick::store::{
+    DynStore, NewCompany, NewUser, Role, StoreError, SuperadminSpec, UserChange,
+};
 use support::{TestDb, open_store};
 use uuid::Uuid;
 
@@ -154,20 +156,25 @@ async fn user_writes_are_scoped_to_the_company(store: DynStore) {
     // Company B cannot touch A's user through any write.
     assert!(
         !store
-            .set_user_role(b.id, victim.id, Role::Operations)
-            .await
-            .unwrap()
-    );
-    assert!(!store.set_user_active(b.id, victim.id, false).await.unwrap());
-    assert!(
-        !store
-            .set_user_superadmin(b.id, victim.id, true)
+            .update_user(b.id, victim.id, UserChange::Role(Role::Operations))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .set_tokens_valid_from(b.id, victim.id, Utc::now())
+            .update_user(b.id, victim.id, UserChange::Active(false))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_user(b.id, victim.id, UserChange::Superadmin(true))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_user(b.id, victim.id, UserChange::TokensValidFrom(Utc::now()))
             .await
             .unwrap()
     );
@@ -177,21 +184,26 @@ async fn user_writes_are_scoped_to_the_company(store: DynStore) {
     // Its own company can.
     assert!(
         store
-            .set_user_role(a.id, victim.id, Role::Operations)
+            .update_user(a.id, victim.id, UserChange::Role(Role::Operations))
             .await
             .unwrap()
     );
-    assert!(store.set_user_active(a.id, victim.id, false).await.unwrap());
     assert!(
         store
-            .set_user_superadmin(a.id, victim.id, true)
+            .update_user(a.id, victim.id, UserChange::Active(false))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .update_user(a.id, victim.id, UserChange::Superadmin(true))
             .await
             .unwrap()
     );
     let from = Utc::now();
     assert!(
         store
-            .set_tokens_valid_from(a.id, victim.id, from)
+            .update_user(a.id, victim.id, UserChange::TokensValidFrom(from))
             .await
             .unwrap()
     );

@@ -5,6 +5,7 @@
 
 mod migrate;
 pub mod postgres;
+mod shared;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -89,6 +90,16 @@ pub struct NewUser {
     pub password_changed_at: Option<DateTime<Utc>>,
 }
 
+/// One change to a user row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UserChange {
+    Role(Role),
+    Active(bool),
+    Superadmin(bool),
+    /// Refuses every token of the user issued before this instant.
+    TokensValidFrom(DateTime<Utc>),
+}
+
 /// What `create-superadmin` and the first start need, done in one transaction.
 #[derive(Debug, Clone)]
 pub struct SuperadminSpec {
@@ -153,27 +164,12 @@ pub trait Store: Send + Sync + 'static {
     // --- users of one company ---
 
     async fn create_user(&self, company_id: Uuid, new: NewUser) -> StoreResult<User>;
-    /// Returns false when the user is not in that company.
-    async fn set_user_role(&self, company_id: Uuid, user_id: Uuid, role: Role)
-    -> StoreResult<bool>;
-    async fn set_user_active(
+    /// Changes one thing of a user of that company; false when the user is not in it.
+    async fn update_user(
         &self,
         company_id: Uuid,
         user_id: Uuid,
-        active: bool,
-    ) -> StoreResult<bool>;
-    async fn set_user_superadmin(
-        &self,
-        company_id: Uuid,
-        user_id: Uuid,
-        value: bool,
-    ) -> StoreResult<bool>;
-    /// Refuses every token of the user issued before `from`.
-    async fn set_tokens_valid_from(
-        &self,
-        company_id: Uuid,
-        user_id: Uuid,
-        from: DateTime<Utc>,
+        change: UserChange,
     ) -> StoreResult<bool>;
     async fn delete_user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<bool>;
 }

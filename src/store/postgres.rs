@@ -1,17 +1,18 @@
-//! PostgreSQL adapter: the production engine, on the original's schema.
+//! PostgreSQL adapter: the production engine, on the original's schema
+//! (native UUID, JSONB, TIMESTAMPTZ).
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use super::shared::store_adapter;
 use super::{
     Company, NewCompany, NewUser, Role, Store, StoreError, StoreResult, SuperadminSpec, User,
-    company_columns, now, user_columns,
+    UserChange, company_columns, now, user_columns,
 };
 
 #[derive(Clone)]
@@ -24,7 +25,6 @@ impl PgStore {
         Self::connect_with(PgConnectOptions::from_str(url)?).await
     }
 
-    /// Tests use this to point the pool at a schema of their own.
     pub async fn connect_with(options: PgConnectOptions) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(10)
@@ -39,298 +39,16 @@ impl PgStore {
     }
 }
 
+fn id_arg(id: Uuid) -> Uuid {
+    id
+}
+
 fn uuid_at(row: &PgRow, column: &str) -> Result<Uuid, sqlx::Error> {
     row.try_get(column)
 }
 
-fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
-    Ok(User {
-        id: uuid_at(row, "id")?,
-        company_id: uuid_at(row, "empresa_id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        role: Role::from_db(row.try_get::<&str, _>("rol")?),
-        active: row.try_get("activo")?,
-        is_superadmin: row.try_get("es_superadmin")?,
-        password_changed_at: row.try_get("password_changed_at")?,
-        tokens_valid_from: row.try_get("tokens_validos_desde")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+fn json_at(row: &PgRow, column: &str) -> Result<serde_json::Value, sqlx::Error> {
+    row.try_get(column)
 }
 
-fn company_from_row(row: &PgRow) -> Result<Company, sqlx::Error> {
-    let settings: serde_json::Value = row.try_get("configuracion")?;
-    Ok(Company {
-        id: uuid_at(row, "id")?,
-        name: row.try_get("nombre")?,
-        email: row.try_get("email")?,
-        city: row.try_get("ciudad")?,
-        active: row.try_get("activa")?,
-        settings,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-async fn insert_company<'e, E>(executor: E, new: &NewCompany) -> StoreResult<Company>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
-{
-    let id = Uuid::new_v4();
-    let at = now();
-    let row = sqlx::query(concat!(
-        "INSERT INTO empresas (id, nombre, email, password_hash, ciudad, herramientas_activas, \
-         configuracion, activa, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, '{}'::jsonb, '{}'::jsonb, true, $6, $6) RETURNING ",
-        company_columns!(),
-        ""
-    ))
-    .bind(id)
-    .bind(&new.name)
-    .bind(&new.email)
-    .bind(&new.password_hash)
-    .bind(&new.city)
-    .bind(at)
-    .fetch_one(executor)
-    .await
-    .map_err(|e| conflict_as(e, "empresas.email"))?;
-    Ok(company_from_row(&row)?)
-}
-
-async fn insert_user<'e, E>(executor: E, company_id: Uuid, new: &NewUser) -> StoreResult<User>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
-{
-    let id = Uuid::new_v4();
-    let at = now();
-    let row = sqlx::query(concat!(
-        "INSERT INTO usuarios (id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
-         password_changed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $8) RETURNING ",
-        user_columns!(),
-        ""
-    ))
-    .bind(id)
-    .bind(company_id)
-    .bind(&new.email)
-    .bind(&new.password_hash)
-    .bind(new.role.as_str())
-    .bind(new.is_superadmin)
-    .bind(new.password_changed_at)
-    .bind(at)
-    .fetch_one(executor)
-    .await
-    .map_err(|e| conflict_as(e, "usuarios.email"))?;
-    Ok(user_from_row(&row)?)
-}
-
-fn conflict_as(err: sqlx::Error, what: &'static str) -> StoreError {
-    match StoreError::from(err) {
-        StoreError::Conflict(_) => StoreError::Conflict(what),
-        other => other,
-    }
-}
-
-#[async_trait]
-impl Store for PgStore {
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM usuarios WHERE email = $1"
-        ))
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
-    }
-
-    async fn user_by_id(&self, user_id: Uuid) -> StoreResult<Option<User>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM usuarios WHERE id = $1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
-    }
-
-    async fn superadmin_exists(&self) -> StoreResult<bool> {
-        Ok(
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM usuarios WHERE es_superadmin)")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    async fn upsert_superadmin(&self, spec: SuperadminSpec) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await?;
-        let existing = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM usuarios WHERE email = $1"
-        ))
-        .bind(&spec.email)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let user = if let Some(row) = existing {
-            let user = user_from_row(&row)?;
-            let row = sqlx::query(concat!(
-                "UPDATE usuarios SET password_hash = $1, rol = 'admin', es_superadmin = true, activo = true, \
-                 password_changed_at = $2, tokens_validos_desde = $2, updated_at = $2 \
-                 WHERE id = $3 RETURNING ", user_columns!(), ""
-            ))
-            .bind(&spec.password_hash)
-            .bind(now())
-            .bind(user.id)
-            .fetch_one(&mut *tx)
-            .await?;
-            user_from_row(&row)?
-        } else {
-            let company = sqlx::query(concat!(
-                "SELECT ",
-                company_columns!(),
-                " FROM empresas WHERE nombre = $1 ORDER BY created_at LIMIT 1"
-            ))
-            .bind(&spec.company_name)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let company = match company {
-                Some(row) => company_from_row(&row)?,
-                None => {
-                    let new = NewCompany {
-                        name: spec.company_name.clone(),
-                        email: spec.email.clone(),
-                        city: None,
-                        password_hash: spec.password_hash.clone(),
-                    };
-                    insert_company(&mut *tx, &new).await?
-                }
-            };
-            let new = NewUser {
-                email: spec.email.clone(),
-                password_hash: spec.password_hash.clone(),
-                role: Role::Admin,
-                is_superadmin: true,
-                password_changed_at: Some(now()),
-            };
-            insert_user(&mut *tx, company.id, &new).await?
-        };
-        tx.commit().await?;
-        Ok(user)
-    }
-
-    async fn create_company(&self, new: NewCompany) -> StoreResult<Company> {
-        insert_company(&self.pool, &new).await
-    }
-
-    async fn company(&self, company_id: Uuid) -> StoreResult<Option<Company>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            company_columns!(),
-            " FROM empresas WHERE id = $1"
-        ))
-        .bind(company_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(company_from_row).transpose()?)
-    }
-
-    async fn create_user(&self, company_id: Uuid, new: NewUser) -> StoreResult<User> {
-        insert_user(&self.pool, company_id, &new).await
-    }
-
-    async fn set_user_role(
-        &self,
-        company_id: Uuid,
-        user_id: Uuid,
-        role: Role,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE usuarios SET rol = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4",
-        )
-        .bind(role.as_str())
-        .bind(now())
-        .bind(user_id)
-        .bind(company_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn set_user_active(
-        &self,
-        company_id: Uuid,
-        user_id: Uuid,
-        active: bool,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE usuarios SET activo = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4",
-        )
-        .bind(active)
-        .bind(now())
-        .bind(user_id)
-        .bind(company_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn set_user_superadmin(
-        &self,
-        company_id: Uuid,
-        user_id: Uuid,
-        value: bool,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE usuarios SET es_superadmin = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4",
-        )
-        .bind(value)
-        .bind(now())
-        .bind(user_id)
-        .bind(company_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn set_tokens_valid_from(
-        &self,
-        company_id: Uuid,
-        user_id: Uuid,
-        from: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE usuarios SET tokens_validos_desde = $1, updated_at = $2 \
-             WHERE id = $3 AND empresa_id = $4",
-        )
-        .bind(from)
-        .bind(now())
-        .bind(user_id)
-        .bind(company_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn delete_user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM usuarios WHERE id = $1 AND empresa_id = $2")
-            .bind(user_id)
-            .bind(company_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-}
+store_adapter!(PgStore, sqlx::Postgres, PgRow);

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Load benchmark of the release binary on SQLite, with wrk (installed from
+# Debian if missing). Prints throughput, latency, server CPU per request and
+# memory; docs/performance.md records the figures and this command.
+#
+#   bash bench/run.sh              # all scenarios, 10 s each
+#   DURATION=5 bash bench/run.sh   # shorter
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-32}"
+PORT="${PORT:-5077}"
+BASE="http://127.0.0.1:$PORT"
+
+if ! command -v wrk >/dev/null; then
+    echo "installing wrk" >&2
+    (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+fi
+cargo build --release --quiet
+BIN="$PWD/target/release/stay-sidekick"
+
+WORK="$(mktemp -d)"
+trap 'kill "$SERVER" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+EMAIL=bench@example.com
+PASSWORD=bench-password-1
+"$BIN" create-superadmin --email "$EMAIL" --password "$PASSWORD" --empresa Bench >/dev/null 2>&1
+
+# Start to first healthy answer, measured from the process's spawn.
+export PORT RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-info}"
+read -r SERVER STARTUP_MS < <(python3 - "$BIN" "$BASE" <<'PY'
+import subprocess, sys, time, urllib.request
+bin_, base = sys.argv[1], sys.argv[2]
+log = open("server.log", "w")
+t0 = time.monotonic()
+p = subprocess.Popen([bin_], stdout=log, stderr=log, start_new_session=True)
+while True:
+    try:
+        if urllib.request.urlopen(base + "/api/health", timeout=1).status == 200:
+            break
+    except Exception:
+        time.sleep(0.001)
+print(p.pid, round((time.monotonic() - t0) * 1000, 1))
+PY
+)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER/status"; }
+TICK=$(getconf CLK_TCK)
+IDLE_RSS=$(rss_kib)
+
+# One CSRF pair and one access token for the scenarios.
+CSRF_JSON=$(curl -s -c cookies "$BASE/api/csrf-token")
+CSRF=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["csrf_token"])' "$CSRF_JSON")
+TOKEN=$(curl -s -b cookies -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$BASE/api/auth/login" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+cat > login.lua <<LUA
+wrk.method = "POST"
+wrk.body = '{"email":"$EMAIL","password":"$PASSWORD"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-CSRF-Token"] = "$CSRF"
+wrk.headers["Cookie"] = "csrf_token=$CSRF"
+LUA
+
+# Runs wrk and prints: requests/s, p50, p99, non-2xx count, CPU ms per request.
+scenario() {
+    local name="$1"; shift
+    local before after out reqs
+    before=$(cpu_ticks)
+    out=$(wrk --latency "$@")
+    after=$(cpu_ticks)
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+    python3 - "$name" "$out" "$before" "$after" "$reqs" "$TICK" <<'PY'
+import re, sys
+name, out, before, after, reqs, tick = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+cpu_ms = (after - before) * 1000 / tick / max(reqs, 1)
+print(f"{name:<28} {float(rps):>10.1f} req/s   p50 {lat.get('50','?'):>8}   p99 {lat.get('99','?'):>8}   "
+      f"non-2xx {bad.group(1) if bad else 0:>5}   server CPU {cpu_ms:.4f} ms/req")
+PY
+}
+
+echo "start to healthy: ${STARTUP_MS} ms   idle RSS: $((IDLE_RSS / 1024)) MiB"
+echo "scenario                       throughput     latency                           cost"
+scenario "GET /api/health" -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/api/health"
+scenario "GET /api/auth/validacion" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/validacion"
+scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
+
+# Health latency while logins saturate the hashing pool.
+wrk -t1 -c16 -d"$((DURATION + 2))s" -s login.lua "$BASE/api/auth/login" >/dev/null &
+STORM=$!
+sleep 1
+scenario "GET /api/health (login storm)" -t1 -c4 -d"${DURATION}s" "$BASE/api/health"
+wait "$STORM"
+
+echo "RSS after load: $(( $(rss_kib) / 1024 )) MiB   peak RSS: $(( $(hwm_kib) / 1024 )) MiB"
