@@ -1,10 +1,12 @@
-//! bcrypt hashing (cost 12, `$2b$`, readable by the original) run off the
-//! async runtime behind a semaphore, so logins cannot starve other requests.
+//! bcrypt hashing (cost 12, `$2b$`, readable by the original) on a small pool
+//! of dedicated threads, one per permitted concurrent hash, run at a lower
+//! scheduling priority: a login storm is served at full speed while every
+//! other request still gets a core when it needs one.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 /// Cost of new hashes, as Python's `bcrypt.gensalt()`.
 pub const COST: u32 = 12;
@@ -13,9 +15,14 @@ pub const COST: u32 = 12;
 /// against it so they take as long as a wrong password.
 const DECOY_HASH: &str = "$2b$12$kVHFLo8r2eE/1i1RggYyDOSBEyqrTTtKol1O0q1Baqlcaj7LVeEOu";
 
+/// Nice value of the hashing threads (0 is normal, 19 the lowest).
+const HASHING_NICENESS: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     cost: u32,
     /// bcrypt verifications run so far (tests check unknown users cost one too).
     verifications: Arc<AtomicU64>,
@@ -25,14 +32,48 @@ pub struct PasswordHasher {
 pub enum HashError {
     #[error("password hashing failed: {0}")]
     Bcrypt(#[from] bcrypt::BcryptError),
-    #[error("password hashing task failed")]
-    Join,
+    #[error("password hashing thread unavailable")]
+    Pool,
+}
+
+/// Lowers the calling thread's priority (Linux nice values are per thread).
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; who = 0 is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS);
+    }
 }
 
 impl PasswordHasher {
-    pub fn new(concurrency: usize) -> Self {
+    /// Starts `threads` hashing threads; jobs beyond that wait in a queue.
+    pub fn new(threads: usize) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("bcrypt-{n}"))
+                .spawn(move || {
+                    lower_thread_priority();
+                    loop {
+                        // Ends when every sender (every PasswordHasher clone) is gone.
+                        let next = queue
+                            .lock()
+                            .map_err(|_| ())
+                            .and_then(|q| q.recv().map_err(|_| ()));
+                        match next {
+                            Ok(job) => job(),
+                            Err(()) => break,
+                        }
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!(error = %err, "could not start a hashing thread");
+            }
+        }
         PasswordHasher {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            jobs,
             cost: COST,
             verifications: Arc::new(AtomicU64::new(0)),
         }
@@ -42,12 +83,24 @@ impl PasswordHasher {
         self.verifications.load(Ordering::Relaxed)
     }
 
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| HashError::Pool)?;
+        result.await.map_err(|_| HashError::Pool)
+    }
+
     /// True when `password` matches `hash`. A malformed hash is a mismatch,
     /// like the original; `None` (unknown user) burns the same time and fails.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
         let counter = self.verifications.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             counter.fetch_add(1, Ordering::Relaxed);
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| DECOY_HASH.to_string());
@@ -56,15 +109,11 @@ impl PasswordHasher {
             known && matched
         })
         .await
-        .map_err(|_| HashError::Join)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
         let cost = self.cost;
-        tokio::task::spawn_blocking(move || hash_now(&password, cost))
-            .await
-            .map_err(|_| HashError::Join)?
+        self.run(move || hash_now(&password, cost)).await?
     }
 }
 
@@ -76,6 +125,51 @@ pub fn hash_now(password: &str, cost: u32) -> Result<String, HashError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_pool_hashes_and_verifies_concurrently() {
+        let hasher = PasswordHasher {
+            cost: 4,
+            ..PasswordHasher::new(2)
+        };
+        let hashes = futures_join(&hasher, 6).await;
+        for (i, hash) in hashes.iter().enumerate() {
+            assert!(
+                hasher
+                    .verify(format!("password-{i}"), Some(hash.clone()))
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !hasher
+                    .verify(format!("password-{i}x"), Some(hash.clone()))
+                    .await
+                    .unwrap()
+            );
+        }
+        assert!(
+            !hasher
+                .verify("x".into(), Some("not-a-hash".into()))
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify("x".into(), None).await.unwrap());
+        assert_eq!(hasher.verifications(), 14);
+    }
+
+    async fn futures_join(hasher: &PasswordHasher, n: usize) -> Vec<String> {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(format!("password-{i}")).await.unwrap() })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.unwrap());
+        }
+        out
+    }
 
     #[test]
     fn decoy_hash_is_a_valid_cost_12_hash() {
