@@ -180,6 +180,17 @@ async fn first_start_needs_no_configuration() {
     assert!(server.stdout().contains("admin@example.com"));
     let response = login(&client, &server.base, "admin@example.com", &password).await;
     assert_eq!(response.status(), 200);
+    let token = response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me = client
+        .get(format!("{}/api/auth/validacion", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
     let ready = client
         .get(format!("{}/api/ready", server.base))
         .send()
@@ -187,7 +198,25 @@ async fn first_start_needs_no_configuration() {
         .unwrap();
     assert_eq!(ready.status(), 200);
     assert!(server.terminate().success());
-    assert!(server.stderr().contains("stopped"));
+    let log = server.stderr();
+    assert!(log.contains("stopped"));
+    // One line per request, and never a token, a password or a secret.
+    assert!(
+        log.contains("route=\"/api/auth/login\" status=200"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("eyJ") && !log.contains(&token[20..40]),
+        "a token leaked into the log"
+    );
+    assert!(!log.contains(&password), "the password leaked into the log");
+    for secret in text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(_, v)| v)
+    {
+        assert!(!log.contains(secret), "a secret leaked into the log");
+    }
 
     // A second start reuses everything and prints no new password.
     let mut again = Server::start(dir.path(), &[]);
