@@ -441,3 +441,41 @@ fn help_documents_every_environment_variable() {
         assert!(help.contains(command), "{command}");
     }
 }
+
+#[test]
+fn dotenv_file_is_read_but_never_overrides_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "DATABASE_URL=mysql://from-dotenv\nLOG_FORMAT=json\n",
+    )
+    .unwrap();
+    let from_file = command(dir.path()).arg("migrate").output().unwrap();
+    assert!(
+        !from_file.status.success(),
+        "the .env DATABASE_URL was used"
+    );
+    assert!(String::from_utf8_lossy(&from_file.stderr).contains("DATABASE_URL"));
+    let overridden = command(dir.path())
+        .env("DATABASE_URL", "sqlite://./other.db")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        overridden.status.success(),
+        "{}",
+        String::from_utf8_lossy(&overridden.stderr)
+    );
+    assert!(dir.path().join("other.db").exists());
+    // LOG_FORMAT=json from the same file: every log line is a JSON object.
+    let stderr = String::from_utf8_lossy(&overridden.stderr);
+    assert!(stderr.lines().count() >= 2, "{stderr}");
+    for line in stderr.lines() {
+        let value: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(
+            value["level"].is_string() && value["message"].is_string(),
+            "{line}"
+        );
+    }
+}

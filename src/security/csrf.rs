@@ -29,11 +29,16 @@ pub struct CsrfKey {
     key: Vec<u8>,
 }
 
+/// HMAC-SHA256 keyed with `key`. HMAC accepts keys of any length, so the
+/// constructor's error case cannot happen.
+fn hmac(key: &[u8]) -> HmacSha256 {
+    HmacSha256::new_from_slice(key).expect("HMAC takes any key length") // ok: cannot fail
+}
+
 impl CsrfKey {
     pub fn new(secret_key: &str) -> Self {
         // Domain-separated from other uses of SECRET_KEY.
-        let mut mac =
-            HmacSha256::new_from_slice(secret_key.as_bytes()).expect("HMAC takes any key length");
+        let mut mac = hmac(secret_key.as_bytes());
         mac.update(b"stay-sidekick csrf v1");
         CsrfKey {
             key: mac.finalize().into_bytes().to_vec(),
@@ -41,7 +46,7 @@ impl CsrfKey {
     }
 
     fn mac(&self, body: &str) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = hmac(&self.key);
         mac.update(body.as_bytes());
         mac
     }
