@@ -271,11 +271,11 @@ impl Settings {
             _ => {}
         }
 
-        if let Some(key) = &fernet_key {
-            let bytes = URL_SAFE.decode(key.trim()).ok().filter(|b| b.len() == 32);
-            if bytes.is_none() {
-                bail!("FERNET_KEY must be the urlsafe base64 encoding of 32 bytes");
-            }
+        if fernet_key
+            .as_deref()
+            .is_some_and(|key| !crate::security::cipher::is_valid_key(key))
+        {
+            bail!("FERNET_KEY must be the urlsafe base64 encoding of 32 bytes");
         }
 
         Ok(Secrets {

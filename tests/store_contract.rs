@@ -5,7 +5,8 @@ mod support;
 
 use chrono::{Duration, Utc};
 use stay_sidekick::store::{
-    DynStore, NewCompany, NewUser, Role, StoreError, SuperadminSpec, UserChange,
+    AddUser, ChangeRole, DynStore, NewCompany, NewUser, RemoveUser, Role, StoreError,
+    SuperadminSpec, UserChange,
 };
 use support::{TestDb, open_store};
 use uuid::Uuid;
@@ -296,12 +297,400 @@ async fn a_failed_superadmin_upsert_leaves_nothing_behind(store: DynStore) {
     assert!(!store.superadmin_exists().await.unwrap());
 }
 
+async fn company_settings_keep_other_keys_under_concurrent_writers(store: DynStore) {
+    let c = store
+        .create_company(company("s@example.com"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_company_setting(c.id, "heatmap", serde_json::json!({"umbrales": 1}))
+            .await
+            .unwrap()
+    );
+    // Many writers of different keys at once: none is lost.
+    let keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
+    let writers: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let store = store.clone();
+            let key: &'static str = key;
+            tokio::spawn(async move {
+                store
+                    .set_company_setting(c.id, key, serde_json::json!(i))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for writer in writers {
+        assert!(writer.await.unwrap());
+    }
+    let settings = store.company(c.id).await.unwrap().unwrap().settings;
+    for (i, key) in keys.iter().enumerate() {
+        assert_eq!(
+            settings[key],
+            serde_json::json!(i),
+            "{key} lost: {settings}"
+        );
+    }
+    assert_eq!(settings["heatmap"], serde_json::json!({"umbrales": 1}));
+    // Replacing a key replaces only it.
+    store
+        .set_company_setting(c.id, "heatmap", serde_json::json!(null))
+        .await
+        .unwrap();
+    let settings = store.company(c.id).await.unwrap().unwrap().settings;
+    assert_eq!(settings["heatmap"], serde_json::json!(null));
+    assert_eq!(settings["k3"], serde_json::json!(3));
+    assert!(
+        !store
+            .set_company_setting(Uuid::new_v4(), "x", serde_json::json!(1))
+            .await
+            .unwrap()
+    );
+}
+
+async fn active_companies_are_listed_by_name(store: DynStore) {
+    let b = store
+        .create_company(NewCompany {
+            name: "Beta".into(),
+            ..company("b@example.com")
+        })
+        .await
+        .unwrap();
+    let a = store
+        .create_company(NewCompany {
+            name: "Alfa".into(),
+            ..company("a@example.com")
+        })
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .active_companies()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, vec!["Alfa", "Beta"]);
+    let _ = (a, b);
+}
+
+async fn users_are_listed_per_company_oldest_first(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    let first = store
+        .create_user(a.id, user("1@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let second = store
+        .create_user(a.id, user("2@example.com", Role::Operations))
+        .await
+        .unwrap();
+    let other = store
+        .create_user(b.id, user("3@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let ids: Vec<Uuid> = store
+        .users(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(ids, vec![first.id, second.id]);
+    assert_eq!(
+        store.user(a.id, second.id).await.unwrap().map(|u| u.id),
+        Some(second.id)
+    );
+    assert!(
+        store.user(a.id, other.id).await.unwrap().is_none(),
+        "another company's user is not found"
+    );
+}
+
+async fn adding_users_respects_the_limit_and_unique_emails(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    store
+        .set_company_setting(a.id, "max_usuarios", serde_json::json!(3))
+        .await
+        .unwrap();
+    for i in 0..3 {
+        assert!(matches!(
+            store
+                .add_user_within_limit(a.id, user(&format!("u{i}@example.com"), Role::Operations))
+                .await
+                .unwrap(),
+            AddUser::Added(_)
+        ));
+    }
+    assert_eq!(
+        store
+            .add_user_within_limit(a.id, user("u9@example.com", Role::Operations))
+            .await
+            .unwrap(),
+        AddUser::LimitReached(3)
+    );
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .add_user_within_limit(b.id, user("u0@example.com", Role::Admin))
+            .await
+            .unwrap(),
+        AddUser::EmailTaken
+    );
+    // Default limit 4, enforced under concurrency: 10 at once, 4 added.
+    let c = store
+        .create_company(company("c@example.com"))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .add_user_within_limit(
+                        c.id,
+                        user(&format!("c{i}@example.com"), Role::Operations),
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut added = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            AddUser::Added(_) => added += 1,
+            AddUser::LimitReached(4) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(added, 4);
+    assert_eq!(store.users(c.id).await.unwrap().len(), 4);
+}
+
+async fn the_last_admin_cannot_be_removed_or_demoted(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let admin = store
+        .create_user(a.id, user("admin@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let op = store
+        .create_user(a.id, user("op@example.com", Role::Operations))
+        .await
+        .unwrap();
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.remove_user(b.id, admin.id, op.id).await.unwrap(),
+        RemoveUser::NotFound
+    );
+    assert_eq!(
+        store
+            .change_role(b.id, admin.id, Role::Operations)
+            .await
+            .unwrap(),
+        ChangeRole::NotFound
+    );
+    assert_eq!(
+        store.remove_user(a.id, admin.id, admin.id).await.unwrap(),
+        RemoveUser::OwnAccount
+    );
+    assert_eq!(
+        store.remove_user(a.id, admin.id, op.id).await.unwrap(),
+        RemoveUser::LastAdmin
+    );
+    assert_eq!(
+        store
+            .change_role(a.id, admin.id, Role::Operations)
+            .await
+            .unwrap(),
+        ChangeRole::LastAdmin
+    );
+    assert!(matches!(
+        store
+            .change_role(a.id, admin.id, Role::Admin)
+            .await
+            .unwrap(),
+        ChangeRole::Changed(_)
+    ));
+    let ChangeRole::Changed(promoted) = store.change_role(a.id, op.id, Role::Admin).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(promoted.role, Role::Admin);
+    // Two admins demoting each other at once: one of them stays admin.
+    let (x, y) = tokio::join!(
+        store.change_role(a.id, admin.id, Role::Operations),
+        store.change_role(a.id, op.id, Role::Operations)
+    );
+    let outcomes = [x.unwrap(), y.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, ChangeRole::LastAdmin))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let admins = store
+        .users(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.role == Role::Admin)
+        .count();
+    assert_eq!(admins, 1);
+    assert_eq!(
+        store
+            .remove_user(a.id, Uuid::new_v4(), admin.id)
+            .await
+            .unwrap(),
+        RemoveUser::NotFound
+    );
+}
+
+async fn removing_a_user_deletes_the_row(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let admin = store
+        .create_user(a.id, user("admin@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let op = store
+        .create_user(a.id, user("op@example.com", Role::Operations))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.remove_user(a.id, op.id, admin.id).await.unwrap(),
+        RemoveUser::Removed
+    );
+    assert!(store.user_by_id(op.id).await.unwrap().is_none());
+}
+
+async fn passwords_are_replaced_within_the_company(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    let u = store
+        .create_user(a.id, user("u@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let at = Utc::now();
+    assert!(
+        !store
+            .set_password(b.id, u.id, "other", at, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_password(a.id, u.id, "new-hash", at, at)
+            .await
+            .unwrap()
+    );
+    let changed = store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!(changed.password_hash, "new-hash");
+    assert_eq!(
+        changed.password_changed_at.unwrap().timestamp(),
+        at.timestamp()
+    );
+    assert_eq!(
+        changed.tokens_valid_from.unwrap().timestamp(),
+        at.timestamp()
+    );
+}
+
+async fn integration_settings_round_trip(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    assert!(store.pms_config(a.id).await.unwrap().is_none());
+    store
+        .save_pms_config(a.id, "smoobu", "gAAAAA-one")
+        .await
+        .unwrap();
+    store
+        .save_pms_config(a.id, "beds24", "gAAAAA-two")
+        .await
+        .unwrap();
+    let pms = store.pms_config(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            pms.provider.as_str(),
+            pms.api_key_encrypted.as_deref(),
+            pms.active
+        ),
+        ("beds24", Some("gAAAAA-two"), true)
+    );
+    assert!(pms.endpoint.is_none() && pms.last_sync.is_none());
+    assert!(store.pms_config(b.id).await.unwrap().is_none());
+    assert!(!store.delete_pms_config(b.id).await.unwrap());
+    assert!(store.delete_pms_config(a.id).await.unwrap());
+    assert!(store.pms_config(a.id).await.unwrap().is_none());
+
+    store
+        .save_ai_config(a.id, "gemini", Some("gemini-2.5-flash"), Some("gAAAAA-k"))
+        .await
+        .unwrap();
+    store
+        .save_ai_config(a.id, "openai", None, None)
+        .await
+        .unwrap();
+    let ai = store.ai_config(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            ai.provider.as_str(),
+            ai.model,
+            ai.api_key_encrypted,
+            ai.active
+        ),
+        ("openai", None, None, true)
+    );
+    assert!(store.ai_config(b.id).await.unwrap().is_none());
+    assert!(store.delete_ai_config(a.id).await.unwrap());
+    assert!(!store.delete_ai_config(a.id).await.unwrap());
+    assert!(!store.google_connected(a.id).await.unwrap());
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
             use super::*;
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let db = TestDb::sqlite();
                     super::$case(open_store(db.url()).await).await;
@@ -311,7 +700,7 @@ macro_rules! contract {
         mod postgres {
             use super::*;
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let Some(db) = TestDb::postgres().await else {
                         assert!(std::env::var_os("CI").is_none(), "CI must set TEST_DATABASE_URL");
@@ -335,4 +724,12 @@ contract!(
     user_writes_are_scoped_to_the_company,
     superadmin_upsert_creates_then_promotes,
     a_failed_superadmin_upsert_leaves_nothing_behind,
+    company_settings_keep_other_keys_under_concurrent_writers,
+    active_companies_are_listed_by_name,
+    users_are_listed_per_company_oldest_first,
+    adding_users_respects_the_limit_and_unique_emails,
+    the_last_admin_cannot_be_removed_or_demoted,
+    removing_a_user_deletes_the_row,
+    passwords_are_replaced_within_the_company,
+    integration_settings_round_trip,
 );

@@ -1,7 +1,7 @@
 //! Validation errors in the original's shape: grouped by field in the order
 //! fields first failed (marshmallow's dict), flattened as `"field: message"`.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors {
@@ -30,6 +30,14 @@ impl FieldErrors {
         self.fields.is_empty()
     }
 
+    /// The messages alone, without field names (empresas' format).
+    pub fn messages(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .flat_map(|(_, messages)| messages.iter().cloned())
+            .collect()
+    }
+
     /// `["field: message", ...]`.
     pub fn flatten(&self) -> Vec<String> {
         self.fields
@@ -37,6 +45,128 @@ impl FieldErrors {
             .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field}: {m}")))
             .collect()
     }
+}
+
+pub const MSG_REQUIRED: &str = "Missing data for required field.";
+pub const MSG_NOT_STRING: &str = "Not a valid string.";
+pub const MSG_NOT_INTEGER: &str = "Not a valid integer.";
+pub const MSG_NULL: &str = "Field may not be null.";
+pub const MSG_UNKNOWN: &str = "Unknown field.";
+pub const MSG_INVALID_INPUT: &str = "Invalid input type.";
+
+/// A JSON object read field by field as a marshmallow schema reads it:
+/// each read records its field's type/required errors in call order (call
+/// in declaration order), `unknown_fields` adds `Unknown field.` for the rest,
+/// then custom checks add theirs.
+pub struct Input<'a> {
+    fields: &'a Map<String, Value>,
+    known: Vec<&'static str>,
+    pub errors: FieldErrors,
+}
+
+impl<'a> Input<'a> {
+    /// A non-object body is the schema error `_schema: Invalid input type.`.
+    pub fn new(body: &'a Value) -> Result<Input<'a>, FieldErrors> {
+        match body.as_object() {
+            Some(fields) => Ok(Input {
+                fields,
+                known: Vec::new(),
+                errors: FieldErrors::new(),
+            }),
+            None => {
+                let mut errors = FieldErrors::new();
+                errors.add("_schema", MSG_INVALID_INPUT);
+                Err(errors)
+            }
+        }
+    }
+
+    fn raw(&mut self, name: &'static str, required: bool) -> Option<&'a Value> {
+        self.known.push(name);
+        let value = self.fields.get(name);
+        if value.is_none() && required {
+            self.errors.add(name, MSG_REQUIRED);
+        }
+        value
+    }
+
+    /// A string field; `None` when absent or invalid (the error is recorded).
+    pub fn string(&mut self, name: &'static str, required: bool) -> Option<String> {
+        match self.raw(name, required)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => {
+                self.errors.add(name, MSG_NULL);
+                None
+            }
+            _ => {
+                self.errors.add(name, MSG_NOT_STRING);
+                None
+            }
+        }
+    }
+
+    /// An optional string that may be `null` (`load_default=None`):
+    /// `Some(None)` for null or absent.
+    pub fn nullable_string(&mut self, name: &'static str) -> Option<Option<String>> {
+        match self.raw(name, false) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => {
+                self.errors.add(name, MSG_NOT_STRING);
+                None
+            }
+        }
+    }
+
+    /// marshmallow's non-strict integer: JSON integers, integral floats and
+    /// numeric strings; not booleans, not `2.5`.
+    pub fn integer(&mut self, name: &'static str, required: bool) -> Option<i64> {
+        let value = self.raw(name, required)?;
+        let parsed = match value {
+            Value::Number(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                    .map(|f| f as i64)
+            }),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Null => {
+                self.errors.add(name, MSG_NULL);
+                return None;
+            }
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.errors.add(name, MSG_NOT_INTEGER);
+        }
+        parsed
+    }
+
+    /// Records `Unknown field.` for every key no read asked for (input order).
+    pub fn unknown_fields(&mut self) {
+        for key in self.fields.keys() {
+            if !self.known.contains(&key.as_str()) {
+                self.errors.add(key, MSG_UNKNOWN);
+            }
+        }
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.add(field, message);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// marshmallow's `Range(min, max)` message.
+pub fn range_message(min: i64, max: i64) -> String {
+    format!("Must be greater than or equal to {min} and less than or equal to {max}.")
+}
+
+/// marshmallow's `OneOf` message.
+pub fn one_of_message(choices: &[&str]) -> String {
+    format!("Must be one of: {}.", choices.join(", "))
 }
 
 /// Python's `str(value)` for a JSON value, as the original's pre-load steps do.
@@ -80,6 +210,35 @@ mod tests {
         assert_eq!(
             errors.flatten(),
             vec!["password: a", "password: c", "email: b"]
+        );
+    }
+
+    #[test]
+    fn input_reads_fields_in_order_then_unknowns() {
+        let body =
+            json!({"zeta": 1, "rol": 5, "n": "7", "f": 2.0, "bad": 2.5, "b": true, "x": null});
+        let mut input = Input::new(&body).unwrap();
+        assert_eq!(input.string("email", true), None);
+        assert_eq!(input.string("rol", true), None);
+        assert_eq!(input.integer("n", true), Some(7));
+        assert_eq!(input.integer("f", true), Some(2));
+        assert_eq!(input.integer("bad", true), None);
+        assert_eq!(input.integer("b", false), None);
+        assert_eq!(input.nullable_string("x"), Some(None));
+        input.unknown_fields();
+        assert_eq!(
+            input.errors.flatten(),
+            vec![
+                "email: Missing data for required field.",
+                "rol: Not a valid string.",
+                "bad: Not a valid integer.",
+                "b: Not a valid integer.",
+                "zeta: Unknown field.",
+            ]
+        );
+        assert_eq!(
+            Input::new(&json!([1])).err().unwrap().flatten(),
+            vec!["_schema: Invalid input type."]
         );
     }
 

@@ -1,5 +1,6 @@
 //! Cryptographic pieces with no I/O: access tokens, CSRF tokens, password hashing.
 
+pub mod cipher;
 pub mod csrf;
 pub mod jwt;
 pub mod password;

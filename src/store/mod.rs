@@ -100,6 +100,63 @@ pub enum UserChange {
     TokensValidFrom(DateTime<Utc>),
 }
 
+/// A row of `configuracion_pms` (the key stays encrypted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PmsConfig {
+    pub provider: String,
+    pub api_key_encrypted: Option<String>,
+    pub endpoint: Option<String>,
+    pub active: bool,
+    pub last_sync: Option<DateTime<Utc>>,
+}
+
+/// A row of `configuracion_ia` (the key stays encrypted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiConfig {
+    pub provider: String,
+    pub model: Option<String>,
+    pub api_key_encrypted: Option<String>,
+    pub active: bool,
+}
+
+/// Result of adding a user under the company's user limit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddUser {
+    Added(User),
+    /// The company already has this many users or more.
+    LimitReached(i64),
+    EmailTaken,
+}
+
+/// Result of removing a user while keeping the company's last admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveUser {
+    Removed,
+    NotFound,
+    /// The acting user tried to remove themselves.
+    OwnAccount,
+    LastAdmin,
+}
+
+/// Result of changing a role while keeping the company's last admin.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeRole {
+    Changed(User),
+    NotFound,
+    LastAdmin,
+}
+
+/// Users a company may have when its settings say nothing (`max_usuarios`).
+pub const DEFAULT_MAX_USERS: i64 = 4;
+
+/// The user limit of a company's settings document.
+pub fn max_users(settings: &serde_json::Value) -> i64 {
+    settings
+        .get("max_usuarios")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(DEFAULT_MAX_USERS)
+}
+
 /// What `create-superadmin` and the first start need, done in one transaction.
 #[derive(Debug, Clone)]
 pub struct SuperadminSpec {
@@ -160,10 +217,41 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_company(&self, new: NewCompany) -> StoreResult<Company>;
     async fn company(&self, company_id: Uuid) -> StoreResult<Option<Company>>;
+    /// Active companies, by name.
+    async fn active_companies(&self) -> StoreResult<Vec<Company>>;
+    /// Replaces one top-level key of `empresas.configuracion`, leaving the
+    /// others as they are even when several writers save at once. False when
+    /// the company does not exist.
+    async fn set_company_setting(
+        &self,
+        company_id: Uuid,
+        key: &'static str,
+        value: serde_json::Value,
+    ) -> StoreResult<bool>;
 
     // --- users of one company ---
 
     async fn create_user(&self, company_id: Uuid, new: NewUser) -> StoreResult<User>;
+    /// Users of the company, oldest first.
+    async fn users(&self, company_id: Uuid) -> StoreResult<Vec<User>>;
+    async fn user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<Option<User>>;
+    /// Adds a user unless the company is at its `max_usuarios` or the email
+    /// is taken (in any company). Atomic against concurrent additions.
+    async fn add_user_within_limit(&self, company_id: Uuid, new: NewUser) -> StoreResult<AddUser>;
+    /// Deletes a user unless it is `acting_user_id` or the company's last admin.
+    async fn remove_user(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        acting_user_id: Uuid,
+    ) -> StoreResult<RemoveUser>;
+    /// Sets a role unless that would leave the company without an admin.
+    async fn change_role(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+    ) -> StoreResult<ChangeRole>;
     /// Changes one thing of a user of that company; false when the user is not in it.
     async fn update_user(
         &self,
@@ -172,6 +260,40 @@ pub trait Store: Send + Sync + 'static {
         change: UserChange,
     ) -> StoreResult<bool>;
     async fn delete_user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<bool>;
+    /// New password hash and change date; tokens issued before
+    /// `tokens_valid_from` stop working.
+    async fn set_password(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        hash: &str,
+        changed_at: DateTime<Utc>,
+        tokens_valid_from: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    // --- integrations of one company ---
+
+    async fn pms_config(&self, company_id: Uuid) -> StoreResult<Option<PmsConfig>>;
+    /// Creates or updates the provider and key; an existing `endpoint` is kept.
+    async fn save_pms_config(
+        &self,
+        company_id: Uuid,
+        provider: &str,
+        api_key_encrypted: &str,
+    ) -> StoreResult<()>;
+    async fn delete_pms_config(&self, company_id: Uuid) -> StoreResult<bool>;
+    async fn ai_config(&self, company_id: Uuid) -> StoreResult<Option<AiConfig>>;
+    /// Creates or replaces provider, model and key (each overwritten, `None` included).
+    async fn save_ai_config(
+        &self,
+        company_id: Uuid,
+        provider: &str,
+        model: Option<&str>,
+        api_key_encrypted: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn delete_ai_config(&self, company_id: Uuid) -> StoreResult<bool>;
+    /// An active Google Contacts connection exists.
+    async fn google_connected(&self, company_id: Uuid) -> StoreResult<bool>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use super::shared::store_adapter;
 use super::{
-    Company, NewCompany, NewUser, Role, Store, StoreError, StoreResult, SuperadminSpec, User,
-    UserChange, company_columns, now, user_columns,
+    AddUser, AiConfig, ChangeRole, Company, NewCompany, NewUser, PmsConfig, RemoveUser, Role,
+    Store, StoreError, StoreResult, SuperadminSpec, User, UserChange, company_columns, max_users,
+    now, user_columns,
 };
 
 #[derive(Clone)]
@@ -49,6 +50,10 @@ fn uuid_at(row: &PgRow, column: &str) -> Result<Uuid, sqlx::Error> {
 
 fn json_at(row: &PgRow, column: &str) -> Result<serde_json::Value, sqlx::Error> {
     row.try_get(column)
+}
+
+fn json_arg(value: &serde_json::Value) -> sqlx::types::Json<&serde_json::Value> {
+    sqlx::types::Json(value)
 }
 
 store_adapter!(PgStore, sqlx::Postgres, PgRow);

@@ -95,6 +95,42 @@ macro_rules! store_adapter {
             }
         }
 
+        /// Takes the company row's write lock for the rest of the transaction (a row
+        /// lock on PostgreSQL, the database write lock on SQLite), so the checks and
+        /// writes on one company's users and settings never interleave. False when
+        /// the company does not exist.
+        async fn lock_company(tx: &mut sqlx::Transaction<'_, $db>, company_id: Uuid) -> StoreResult<bool> {
+            let done = sqlx::query("UPDATE empresas SET updated_at = updated_at WHERE id = $1")
+                .bind(id_arg(company_id))
+                .execute(&mut **tx)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn company_settings(tx: &mut sqlx::Transaction<'_, $db>, company_id: Uuid) -> StoreResult<serde_json::Value> {
+            let row = sqlx::query("SELECT configuracion FROM empresas WHERE id = $1")
+                .bind(id_arg(company_id))
+                .fetch_one(&mut **tx)
+                .await?;
+            Ok(json_at(&row, "configuracion")?)
+        }
+
+        async fn company_user(tx: &mut sqlx::Transaction<'_, $db>, company_id: Uuid, user_id: Uuid) -> StoreResult<Option<User>> {
+            let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE id = $1 AND empresa_id = $2"))
+                .bind(id_arg(user_id))
+                .bind(id_arg(company_id))
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(row.as_ref().map(user_from_row).transpose()?)
+        }
+
+        async fn admin_count(tx: &mut sqlx::Transaction<'_, $db>, company_id: Uuid) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM usuarios WHERE empresa_id = $1 AND rol = 'admin'")
+                .bind(id_arg(company_id))
+                .fetch_one(&mut **tx)
+                .await?)
+        }
+
         #[async_trait]
         impl Store for $store {
             async fn ping(&self) -> StoreResult<()> {
@@ -251,6 +287,251 @@ macro_rules! store_adapter {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn active_companies(&self) -> StoreResult<Vec<Company>> {
+                let rows = sqlx::query(concat!("SELECT ", company_columns!(), " FROM empresas WHERE activa = $1 ORDER BY nombre"))
+                    .bind(true)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(company_from_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn set_company_setting(&self, company_id: Uuid, key: &'static str, value: serde_json::Value) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                if !lock_company(&mut tx, company_id).await? {
+                    return Ok(false);
+                }
+                let mut settings = company_settings(&mut tx, company_id).await?;
+                if !settings.is_object() {
+                    settings = serde_json::json!({});
+                }
+                settings[key] = value;
+                sqlx::query("UPDATE empresas SET configuracion = $1, updated_at = $2 WHERE id = $3")
+                    .bind(json_arg(&settings))
+                    .bind(now())
+                    .bind(id_arg(company_id))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn users(&self, company_id: Uuid) -> StoreResult<Vec<User>> {
+                let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE empresa_id = $1 ORDER BY created_at, id"))
+                    .bind(id_arg(company_id))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<Option<User>> {
+                let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM usuarios WHERE id = $1 AND empresa_id = $2"))
+                    .bind(id_arg(user_id))
+                    .bind(id_arg(company_id))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.as_ref().map(user_from_row).transpose()?)
+            }
+
+            async fn add_user_within_limit(&self, company_id: Uuid, new: NewUser) -> StoreResult<AddUser> {
+                let mut tx = self.pool.begin().await?;
+                if !lock_company(&mut tx, company_id).await? {
+                    return Err(StoreError::Other(format!("company {company_id} does not exist")));
+                }
+                let max = max_users(&company_settings(&mut tx, company_id).await?);
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM usuarios WHERE empresa_id = $1")
+                    .bind(id_arg(company_id))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if count >= max {
+                    return Ok(AddUser::LimitReached(max));
+                }
+                let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM usuarios WHERE email = $1)")
+                    .bind(&new.email)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if taken {
+                    return Ok(AddUser::EmailTaken);
+                }
+                let user = match insert_user(&mut *tx, company_id, &new).await {
+                    Ok(user) => user,
+                    // Taken meanwhile by another company's transaction.
+                    Err(StoreError::Conflict(_)) => return Ok(AddUser::EmailTaken),
+                    Err(other) => return Err(other),
+                };
+                tx.commit().await?;
+                Ok(AddUser::Added(user))
+            }
+
+            async fn remove_user(&self, company_id: Uuid, user_id: Uuid, acting_user_id: Uuid) -> StoreResult<RemoveUser> {
+                let mut tx = self.pool.begin().await?;
+                if !lock_company(&mut tx, company_id).await? {
+                    return Ok(RemoveUser::NotFound);
+                }
+                let Some(user) = company_user(&mut tx, company_id, user_id).await? else {
+                    return Ok(RemoveUser::NotFound);
+                };
+                if user.id == acting_user_id {
+                    return Ok(RemoveUser::OwnAccount);
+                }
+                if user.role == Role::Admin && admin_count(&mut tx, company_id).await? <= 1 {
+                    return Ok(RemoveUser::LastAdmin);
+                }
+                sqlx::query("DELETE FROM usuarios WHERE id = $1 AND empresa_id = $2")
+                    .bind(id_arg(user_id))
+                    .bind(id_arg(company_id))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(RemoveUser::Removed)
+            }
+
+            async fn change_role(&self, company_id: Uuid, user_id: Uuid, role: Role) -> StoreResult<ChangeRole> {
+                let mut tx = self.pool.begin().await?;
+                if !lock_company(&mut tx, company_id).await? {
+                    return Ok(ChangeRole::NotFound);
+                }
+                let Some(user) = company_user(&mut tx, company_id, user_id).await? else {
+                    return Ok(ChangeRole::NotFound);
+                };
+                if user.role == Role::Admin && role != Role::Admin && admin_count(&mut tx, company_id).await? <= 1 {
+                    return Ok(ChangeRole::LastAdmin);
+                }
+                let row = sqlx::query(concat!(
+                    "UPDATE usuarios SET rol = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4 RETURNING ",
+                    user_columns!()
+                ))
+                .bind(role.as_str())
+                .bind(now())
+                .bind(id_arg(user_id))
+                .bind(id_arg(company_id))
+                .fetch_one(&mut *tx)
+                .await?;
+                let user = user_from_row(&row)?;
+                tx.commit().await?;
+                Ok(ChangeRole::Changed(user))
+            }
+
+            async fn set_password(
+                &self,
+                company_id: Uuid,
+                user_id: Uuid,
+                hash: &str,
+                changed_at: chrono::DateTime<chrono::Utc>,
+                tokens_valid_from: chrono::DateTime<chrono::Utc>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE usuarios SET password_hash = $1, password_changed_at = $2, tokens_validos_desde = $3, \
+                     updated_at = $4 WHERE id = $5 AND empresa_id = $6",
+                )
+                .bind(hash)
+                .bind(changed_at)
+                .bind(tokens_valid_from)
+                .bind(now())
+                .bind(id_arg(user_id))
+                .bind(id_arg(company_id))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn pms_config(&self, company_id: Uuid) -> StoreResult<Option<PmsConfig>> {
+                let row = sqlx::query(
+                    "SELECT proveedor, api_key_cifrada, endpoint, activo, ultimo_sync FROM configuracion_pms WHERE empresa_id = $1",
+                )
+                .bind(id_arg(company_id))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(PmsConfig {
+                    provider: row.try_get("proveedor")?,
+                    api_key_encrypted: row.try_get("api_key_cifrada")?,
+                    endpoint: row.try_get("endpoint")?,
+                    active: row.try_get("activo")?,
+                    last_sync: row.try_get("ultimo_sync")?,
+                }))
+            }
+
+            async fn save_pms_config(&self, company_id: Uuid, provider: &str, api_key_encrypted: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO configuracion_pms (id, empresa_id, proveedor, api_key_cifrada, endpoint, activo, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, NULL, $5, $6, $6) \
+                     ON CONFLICT (empresa_id) DO UPDATE SET proveedor = excluded.proveedor, \
+                     api_key_cifrada = excluded.api_key_cifrada, activo = excluded.activo, updated_at = excluded.updated_at",
+                )
+                .bind(id_arg(Uuid::new_v4()))
+                .bind(id_arg(company_id))
+                .bind(provider)
+                .bind(api_key_encrypted)
+                .bind(true)
+                .bind(now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_pms_config(&self, company_id: Uuid) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM configuracion_pms WHERE empresa_id = $1")
+                    .bind(id_arg(company_id))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn ai_config(&self, company_id: Uuid) -> StoreResult<Option<AiConfig>> {
+                let row = sqlx::query("SELECT proveedor, modelo, api_key_cifrada, activo FROM configuracion_ia WHERE empresa_id = $1")
+                    .bind(id_arg(company_id))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(AiConfig {
+                    provider: row.try_get("proveedor")?,
+                    model: row.try_get("modelo")?,
+                    api_key_encrypted: row.try_get("api_key_cifrada")?,
+                    active: row.try_get("activo")?,
+                }))
+            }
+
+            async fn save_ai_config(
+                &self,
+                company_id: Uuid,
+                provider: &str,
+                model: Option<&str>,
+                api_key_encrypted: Option<&str>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO configuracion_ia (id, empresa_id, proveedor, modelo, api_key_cifrada, activo, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                     ON CONFLICT (empresa_id) DO UPDATE SET proveedor = excluded.proveedor, modelo = excluded.modelo, \
+                     api_key_cifrada = excluded.api_key_cifrada, activo = excluded.activo, updated_at = excluded.updated_at",
+                )
+                .bind(id_arg(Uuid::new_v4()))
+                .bind(id_arg(company_id))
+                .bind(provider)
+                .bind(model)
+                .bind(api_key_encrypted)
+                .bind(true)
+                .bind(now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_ai_config(&self, company_id: Uuid) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM configuracion_ia WHERE empresa_id = $1")
+                    .bind(id_arg(company_id))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn google_connected(&self, company_id: Uuid) -> StoreResult<bool> {
+                Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM integraciones_google WHERE empresa_id = $1 AND activo = $2)")
+                    .bind(id_arg(company_id))
+                    .bind(true)
+                    .fetch_one(&self.pool)
+                    .await?)
             }
         }
 

@@ -14,8 +14,9 @@ use uuid::fmt::Hyphenated;
 
 use super::shared::store_adapter;
 use super::{
-    Company, NewCompany, NewUser, Role, Store, StoreError, StoreResult, SuperadminSpec, User,
-    UserChange, company_columns, now, user_columns,
+    AddUser, AiConfig, ChangeRole, Company, NewCompany, NewUser, PmsConfig, RemoveUser, Role,
+    Store, StoreError, StoreResult, SuperadminSpec, User, UserChange, company_columns, max_users,
+    now, user_columns,
 };
 
 #[derive(Clone)]
@@ -57,6 +58,10 @@ fn uuid_at(row: &SqliteRow, column: &str) -> Result<Uuid, sqlx::Error> {
 fn json_at(row: &SqliteRow, column: &str) -> Result<serde_json::Value, sqlx::Error> {
     let text: &str = row.try_get(column)?;
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn json_arg(value: &serde_json::Value) -> String {
+    value.to_string()
 }
 
 store_adapter!(SqliteStore, sqlx::Sqlite, SqliteRow);

@@ -10,6 +10,7 @@ use axum::Router;
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
+use sqlx::Connection;
 use stay_sidekick::AppState;
 use stay_sidekick::config::{Secrets, Settings};
 use stay_sidekick::http::ratelimit::RateLimiter;
@@ -119,22 +120,31 @@ impl Drop for TestDb {
         } = self
         {
             let (admin_url, schema) = (admin_url.clone(), schema.clone());
-            // No async Drop: a short-lived runtime on its own thread.
+            // No async Drop: a short-lived runtime on its own thread, bounded
+            // in time so a failed test's leftovers can never hang the suite.
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .ok()?;
                 rt.block_on(async {
-                    let pool = sqlx::PgPool::connect(&admin_url).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                    )))
-                    .execute(&pool)
-                    .await
-                    .ok()?;
-                    pool.close().await;
-                    Some(())
+                    let drop_schema = async {
+                        let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                        sqlx::query("SET lock_timeout = '5s'")
+                            .execute(&mut conn)
+                            .await
+                            .ok()?;
+                        let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await
+                            .ok()?;
+                        conn.close().await.ok()
+                    };
+                    tokio::time::timeout(Duration::from_secs(15), drop_schema)
+                        .await
+                        .ok()
+                        .flatten()
                 })
             })
             .join();
