@@ -216,6 +216,7 @@ impl Settings {
                 let missing: Vec<&str> = [
                     ("SECRET_KEY", &secret_key),
                     ("JWT_SECRET_KEY", &jwt_secret_key),
+                    ("FERNET_KEY", &fernet_key),
                 ]
                 .iter()
                 .filter(|(_, v)| v.is_none())
@@ -224,12 +225,7 @@ impl Settings {
                 if !missing.is_empty() {
                     bail!(
                         "{} must be set when DATABASE_URL is PostgreSQL (secrets are generated only for the embedded SQLite database)",
-                        missing.join(" and ")
-                    );
-                }
-                if fernet_key.is_none() {
-                    tracing::warn!(
-                        "FERNET_KEY is not set: saving third-party keys will be refused"
+                        missing.join(", ")
                     );
                 }
             }

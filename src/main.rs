@@ -1,6 +1,5 @@
 //! The `stay-sidekick` command: parse, configure logging, run one subcommand.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -70,14 +69,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
-                .parse()
-                .with_context(|| {
-                    format!(
-                        "HOST/PORT {}:{} is not a socket address",
-                        settings.host, settings.port
-                    )
-                })?;
+            let (host, port) = (settings.host.clone(), settings.port);
             let (email, password) = (
                 settings.admin_email.clone(),
                 settings.admin_password.clone(),
@@ -99,9 +91,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 });
             }
-            let listener = tokio::net::TcpListener::bind(addr)
+            // (host, port) resolves names such as `localhost` and bare IPv6 such as `::`.
+            let listener = tokio::net::TcpListener::bind((host.as_str(), port))
                 .await
-                .with_context(|| format!("binding {addr}"))?;
+                .with_context(|| format!("binding HOST={host} PORT={port}"))?;
+            let addr = listener.local_addr()?;
             tracing::info!("listening on http://{addr} (API reference: http://{addr}/api/docs)");
             let store = state.store.clone();
             serve(listener, state, shutdown_signal(), grace).await?;

@@ -311,7 +311,16 @@ async fn in_flight_requests_finish_after_sigterm() {
     );
     let (status, server) = exit.await.unwrap();
     assert!(status.success());
-    assert!(server.stderr().contains("shutting down"));
+    // The login was still being served when the shutdown began.
+    let log = server.stderr();
+    let shutdown_at = log.find("shutting down").expect("shutdown logged");
+    let login_at = log
+        .find("route=\"/api/auth/login\" status=200")
+        .expect("login logged");
+    assert!(
+        shutdown_at < login_at,
+        "the login had finished before the signal:\n{log}"
+    );
 }
 
 #[test]
@@ -376,7 +385,7 @@ fn postgres_without_secrets_is_a_clear_startup_error() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("SECRET_KEY and JWT_SECRET_KEY must be set"),
+        stderr.contains("SECRET_KEY, JWT_SECRET_KEY, FERNET_KEY must be set"),
         "{stderr}"
     );
     assert!(

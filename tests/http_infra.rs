@@ -319,6 +319,7 @@ const CATALOGUE: &[(&str, &str)] = &[
     ("GET", "/api/docs"),
     ("GET", "/api/docs/openapi.json"),
     ("GET", "/api/docs/{file}"),
+    ("GET", "/api/docs/openapi.yaml"),
     ("GET", "/api/csrf-token"),
     ("POST", "/api/auth/login"),
     ("GET", "/api/auth/validacion"),
@@ -394,6 +395,9 @@ const CATALOGUE: &[(&str, &str)] = &[
 ];
 
 fn concrete(template: &str) -> String {
+    if template == "/api/docs/{file}" {
+        return "/api/docs/swagger-ui.css".to_string();
+    }
     let mut out = String::new();
     let mut inside = false;
     for c in template.chars() {
@@ -422,6 +426,7 @@ async fn router_serves(app: &TestApp, method: &str, path: &str) -> bool {
         .unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
+    // Routes with ids answer their own "... no encontrado." 404 for an unknown id.
     !(status == 405 || (status == 404 && text.contains("Recurso no encontrado.")))
 }
 
@@ -465,4 +470,65 @@ async fn openapi_document_and_router_list_the_same_routes() {
     let built: Value =
         serde_json::from_str(&stay_sidekick::http::router::openapi().to_json().unwrap()).unwrap();
     assert_eq!(built, doc);
+}
+
+#[tokio::test]
+async fn the_original_yaml_address_serves_the_same_document() {
+    let app = TestApp::spawn().await;
+    let json: Value = app
+        .get("/api/docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app.get("/api/docs/openapi.yaml").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/yaml");
+    let yaml: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(yaml, json);
+}
+
+#[tokio::test]
+async fn a_plain_options_request_lists_the_allowed_methods() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let allow = response.headers()["allow"].to_str().unwrap().to_string();
+    assert!(allow.contains("POST"), "{allow}");
+    let unknown = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let trace = app
+        .client
+        .request(reqwest::Method::TRACE, app.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trace.status(), 405);
+}
+
+#[tokio::test]
+async fn head_requests_count_against_the_get_limit() {
+    let app = TestApp::spawn().await;
+    for _ in 0..30 {
+        assert_eq!(
+            app.client
+                .head(app.url("/api/csrf-token"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    assert_eq!(app.get("/api/csrf-token").await.status(), 429);
 }

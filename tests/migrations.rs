@@ -232,3 +232,22 @@ async fn postgres_refuses_an_original_database_behind_its_head() {
     .unwrap();
     assert!(!tracked, "nothing was recorded");
 }
+
+#[tokio::test]
+async fn postgres_refuses_a_partial_schema_that_is_not_the_originals() {
+    let db = postgres_or_skip!();
+    let pool = pg(&db).await;
+    sqlx::raw_sql("CREATE TABLE empresas (id UUID PRIMARY KEY, nombre TEXT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = store::connect(db.url())
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("missing") && err.contains("alembic_version"),
+        "{err}"
+    );
+}

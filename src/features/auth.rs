@@ -13,10 +13,10 @@ use crate::domain::password::{
 };
 use crate::domain::sanitize::{MAX_LEN_EMAIL, sanitize_email, sanitize_text};
 use crate::domain::validation::{FieldErrors, length_between, python_str};
-use crate::features::health::ErrorBody;
 use crate::http::ApiJson;
 use crate::http::auth::{authenticate, bearer_token};
 use crate::http::csrf::{CsrfChecked, set_cookie};
+use crate::http::error::ErrorBody;
 use crate::http::error::{AppError, MSG_TOKEN_INVALID};
 use crate::http::extract::JsonBody;
 use crate::state::AppState;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::ApiJson;
-use crate::http::error::{AppError, MSG_UNAVAILABLE};
+use crate::http::error::{AppError, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -25,14 +25,6 @@ pub struct ReadyBody {
     pub ok: bool,
     #[schema(example = "ok")]
     pub status: &'static str,
-}
-
-/// Error envelope of every failed request.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub errors: Vec<String>,
-    #[schema(example = false)]
-    pub ok: bool,
 }
 
 const HEALTH_BODY: &[u8] = b"{\"status\":\"ok\"}\n";
@@ -63,17 +55,11 @@ pub async fn ready(State(state): State<AppState>) -> Result<ApiJson<ReadyBody>, 
         })),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check failed");
-            Err(AppError::one(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                MSG_UNAVAILABLE,
-            ))
+            Err(AppError::unavailable())
         }
         Err(_) => {
             tracing::warn!("readiness check timed out");
-            Err(AppError::one(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                MSG_UNAVAILABLE,
-            ))
+            Err(AppError::unavailable())
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `GET /api/docs` (Swagger UI, assets embedded in the binary: works offline)
 //! and `GET /api/docs/openapi.json` (OpenAPI 3.1 generated from the code).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -58,16 +58,33 @@ pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
     response
 }
 
+/// The same document at the original's address. JSON is valid YAML 1.2, so
+/// YAML readers of the old path keep working.
+#[utoipa::path(get, path = "/api/docs/openapi.yaml", tag = "infra",
+    responses((status = 200, description = "OpenAPI 3.1 document (JSON, which is YAML)", content_type = "application/yaml")))]
+pub async fn openapi_yaml(Extension(doc): Extension<OpenApiJson>) -> Response {
+    let mut response = doc.0.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/yaml"),
+    );
+    response
+}
+
+static SWAGGER_CONFIG: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> =
+    LazyLock::new(|| Arc::new(utoipa_swagger_ui::Config::from("/api/docs/openapi.json")));
+
 /// Static files of the Swagger UI page.
 #[utoipa::path(get, path = "/api/docs/{file}", tag = "infra",
     params(("file" = String, Path, description = "Asset name, e.g. swagger-ui.css")),
     responses(
         (status = 200, description = "The asset"),
-        (status = 404, description = "No such asset", body = crate::features::health::ErrorBody),
+        (status = 404, description = "No such asset", body = crate::http::error::ErrorBody),
     ))]
 pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
-    let config = Arc::new(utoipa_swagger_ui::Config::from("/api/docs/openapi.json"));
-    let found = utoipa_swagger_ui::serve(&file, config).ok().flatten();
+    let found = utoipa_swagger_ui::serve(&file, SWAGGER_CONFIG.clone())
+        .ok()
+        .flatten();
     let Some(found) = found.filter(|_| file != "index.html") else {
         return Err(AppError::not_found(
             "Archivo de documentación no encontrado.",

@@ -35,6 +35,14 @@ struct Envelope<'a> {
     ok: bool,
 }
 
+/// The error envelope as documented in OpenAPI.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<String>,
+    #[schema(example = false)]
+    pub ok: bool,
+}
+
 impl AppError {
     pub fn new(status: StatusCode, errors: Vec<String>) -> Self {
         AppError {
@@ -114,9 +122,22 @@ impl From<StoreError> for AppError {
     }
 }
 
+pub const MSG_BUSY: &str = "Servicio ocupado. Inténtalo de nuevo en unos segundos.";
+
 impl From<HashError> for AppError {
     fn from(err: HashError) -> Self {
-        tracing::error!(error = %err, "password hashing failed");
-        AppError::internal()
+        match err {
+            HashError::Busy => {
+                tracing::warn!("password hashing queue full: request refused");
+                AppError {
+                    retry_after: Some(1),
+                    ..AppError::one(StatusCode::SERVICE_UNAVAILABLE, MSG_BUSY)
+                }
+            }
+            other => {
+                tracing::error!(error = %other, "password hashing failed");
+                AppError::internal()
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -115,6 +115,11 @@ pub async fn not_found() -> AppError {
     AppError::not_found(MSG_NOT_FOUND)
 }
 
-pub async fn method_not_allowed() -> AppError {
-    AppError::one(StatusCode::METHOD_NOT_ALLOWED, MSG_METHOD)
+/// Wrong method: JSON 405 (axum adds `Allow`). A plain `OPTIONS` on a known
+/// route is answered 200 with that same `Allow`, as Flask does.
+pub async fn method_not_allowed(method: Method) -> Response {
+    if method == Method::OPTIONS {
+        return StatusCode::OK.into_response();
+    }
+    AppError::one(StatusCode::METHOD_NOT_ALLOWED, MSG_METHOD).into_response()
 }

@@ -4,6 +4,7 @@
 //! configurable default; `/api/health` never limited.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -34,8 +35,9 @@ const EXPLICIT: &[(&str, &str, u32)] = &[
     ("POST", "/api/contactos/xlsx/exportacion/csv", 20),
 ];
 
-/// Paths never limited: health checks must always answer.
-const UNLIMITED: &[&str] = &["/api/health"];
+/// Paths never limited: health checks must always answer, and nginx's
+/// `auth_request` calls validacion once for every proxied request.
+const UNLIMITED: &[&str] = &["/api/health", "/api/auth/validacion"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -43,8 +45,14 @@ pub enum Decision {
     Limited { retry_after: u64 },
 }
 
+/// In-memory counters: key -> (end of its window in Unix seconds, count).
+struct MemoryCounters {
+    entries: HashMap<String, (u64, u32)>,
+    next_sweep: u64,
+}
+
 enum Backend {
-    Memory(Mutex<HashMap<String, (u64, u32)>>),
+    Memory(Mutex<MemoryCounters>),
     Redis {
         manager: redis::aio::ConnectionManager,
         script: redis::Script,
@@ -58,8 +66,10 @@ pub struct RateLimiter {
     backend: Backend,
 }
 
-/// Entries kept in memory before expired windows are swept.
+/// Entries kept in memory before expired windows are swept (at most once a
+/// minute, so a flood of new clients cannot make every request sweep).
 const SWEEP_AT: usize = 50_000;
+const SWEEP_EVERY_SECONDS: u64 = 60;
 
 const INCR_SCRIPT: &str = r"
 local count = redis.call('INCR', KEYS[1])
@@ -97,7 +107,10 @@ impl RateLimiter {
                     script: redis::Script::new(INCR_SCRIPT),
                 }
             }
-            _ => Backend::Memory(Mutex::new(HashMap::new())),
+            _ => Backend::Memory(Mutex::new(MemoryCounters {
+                entries: HashMap::new(),
+                next_sweep: 0,
+            })),
         };
         Ok(RateLimiter {
             enabled: settings.ratelimit_enabled,
@@ -107,11 +120,16 @@ impl RateLimiter {
         })
     }
 
-    /// The rate of a route, or `None` when it is not limited.
+    /// The rate of a route, or `None` when it is not limited. HEAD counts as GET.
     pub fn rate_for(&self, method: &Method, path: &str) -> Option<Rate> {
         if !self.enabled || UNLIMITED.contains(&path) {
             return None;
         }
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
         if method == Method::POST && path == "/api/contact" {
             return Some(self.contact);
         }
@@ -132,15 +150,19 @@ impl RateLimiter {
         let index = now.as_secs() / window;
         let retry_after = (index + 1) * window - now.as_secs();
         let count = match &self.backend {
-            Backend::Memory(map) => {
-                let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if map.len() >= SWEEP_AT {
-                    // Windows are at most a day; drop every entry of a past window.
-                    map.retain(|_, (w, _)| *w >= index.saturating_sub(1));
+            Backend::Memory(counters) => {
+                let mut counters = counters
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let now = now.as_secs();
+                if counters.entries.len() >= SWEEP_AT && now >= counters.next_sweep {
+                    counters.entries.retain(|_, (end, _)| *end > now);
+                    counters.next_sweep = now + SWEEP_EVERY_SECONDS;
                 }
-                let entry = map.entry(key.to_string()).or_insert((index, 0));
-                if entry.0 != index {
-                    *entry = (index, 0);
+                let end = (index + 1) * window;
+                let entry = counters.entries.entry(key.to_string()).or_insert((end, 0));
+                if entry.0 != end {
+                    *entry = (end, 0);
                 }
                 entry.1 = entry.1.saturating_add(1);
                 entry.1
@@ -171,6 +193,18 @@ impl RateLimiter {
     }
 }
 
+/// The counter a client address falls in: IPv4 addresses one by one, IPv6
+/// by /64 (one host usually owns a whole /64).
+fn client_bucket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 /// Middleware: counts every request of a limited route before anything else
 /// (auth, CSRF, validation), as the original does.
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -186,12 +220,80 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     };
     let (parts, body) = request.into_parts();
     let ip = client_ip_of(&parts, &state.trusted_proxies);
-    let key = format!("{} {path}|{ip}", parts.method);
+    let method = if parts.method == Method::HEAD {
+        "GET"
+    } else {
+        parts.method.as_str()
+    };
+    let key = format!("{method} {path}|{}", client_bucket(ip));
     match state.limiter.hit(&key, rate).await {
         Decision::Allowed => next.run(Request::from_parts(parts, body)).await,
         Decision::Limited { retry_after } => {
             tracing::info!(route = %path, client = %ip, "rate limit exceeded");
             AppError::too_many_requests(retry_after).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter() -> RateLimiter {
+        RateLimiter {
+            enabled: true,
+            default: Rate::parse("600/minute").unwrap(),
+            contact: Rate::per_hour(5),
+            backend: Backend::Memory(Mutex::new(MemoryCounters {
+                entries: HashMap::new(),
+                next_sweep: 0,
+            })),
+        }
+    }
+
+    #[tokio::test]
+    async fn sweeping_short_windows_keeps_long_window_counters() {
+        let limiter = limiter();
+        let login = Rate::per_hour(2);
+        assert_eq!(limiter.hit("login|1.2.3.4", login).await, Decision::Allowed);
+        assert_eq!(limiter.hit("login|1.2.3.4", login).await, Decision::Allowed);
+        // Enough one-minute keys to trigger a sweep.
+        let minute = Rate::parse("600/minute").unwrap();
+        for i in 0..SWEEP_AT + 1 {
+            limiter.hit(&format!("other|{i}"), minute).await;
+        }
+        assert!(matches!(
+            limiter.hit("login|1.2.3.4", login).await,
+            Decision::Limited { .. }
+        ));
+    }
+
+    #[test]
+    fn head_counts_as_get_and_health_and_validacion_are_free() {
+        let limiter = limiter();
+        assert_eq!(
+            limiter.rate_for(&Method::HEAD, "/api/csrf-token"),
+            Some(Rate::per_hour(30))
+        );
+        assert_eq!(limiter.rate_for(&Method::GET, "/api/health"), None);
+        assert_eq!(limiter.rate_for(&Method::GET, "/api/auth/validacion"), None);
+        assert_eq!(
+            limiter.rate_for(&Method::POST, "/api/contact"),
+            Some(Rate::per_hour(5))
+        );
+        assert_eq!(
+            limiter.rate_for(&Method::GET, "/api/perfil"),
+            Some(Rate::parse("600/minute").unwrap())
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_counter_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_bucket(a), client_bucket(b));
+        assert_ne!(client_bucket(a), client_bucket(c));
+        assert_eq!(client_bucket("10.0.0.1".parse().unwrap()), "10.0.0.1");
     }
 }

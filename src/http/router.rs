@@ -62,6 +62,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::validacion))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
+        .routes(routes!(docs::openapi_yaml))
         .routes(routes!(docs::asset))
 }
 

@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::http::json::to_ascii_json;
+use crate::domain::json::to_ascii_json;
 use crate::store::User;
 
 /// What a token says, in the original's order.

@@ -20,9 +20,13 @@ const HASHING_NICENESS: i32 = 10;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Hashes that may wait per hashing thread; beyond that a request is
+/// refused at once (503) instead of queueing without bound.
+const QUEUE_PER_THREAD: usize = 32;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
     cost: u32,
     /// bcrypt verifications run so far (tests check unknown users cost one too).
     verifications: Arc<AtomicU64>,
@@ -34,6 +38,9 @@ pub enum HashError {
     Bcrypt(#[from] bcrypt::BcryptError),
     #[error("password hashing thread unavailable")]
     Pool,
+    /// The queue is full: too many logins at once.
+    #[error("password hashing queue full")]
+    Busy,
 }
 
 /// Lowers the calling thread's priority (Linux nice values are per thread).
@@ -48,9 +55,10 @@ fn lower_thread_priority() {
 impl PasswordHasher {
     /// Starts `threads` hashing threads; jobs beyond that wait in a queue.
     pub fn new(threads: usize) -> Self {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let threads = threads.max(1);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(threads * QUEUE_PER_THREAD);
         let queue = Arc::new(Mutex::new(queue));
-        for n in 0..threads.max(1) {
+        for n in 0..threads {
             let queue = queue.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("bcrypt-{n}"))
@@ -88,11 +96,16 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (done, result) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
+        let job: Job = Box::new(move || {
+            // The client went away while this waited: spend no CPU on it.
+            if !done.is_closed() {
                 let _ = done.send(work());
-            }))
-            .map_err(|_| HashError::Pool)?;
+            }
+        });
+        self.jobs.try_send(job).map_err(|err| match err {
+            mpsc::TrySendError::Full(_) => HashError::Busy,
+            mpsc::TrySendError::Disconnected(_) => HashError::Pool,
+        })?;
         result.await.map_err(|_| HashError::Pool)
     }
 
@@ -169,6 +182,39 @@ mod tests {
             out.push(task.await.unwrap());
         }
         out
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once() {
+        let hasher = PasswordHasher {
+            cost: 4,
+            ..PasswordHasher::new(1)
+        };
+        // Block the only thread, then fill its queue.
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.run(move || wait.recv().ok()).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let queued: Vec<_> = (0..QUEUE_PER_THREAD)
+            .map(|_| {
+                tokio::spawn({
+                    let hasher = hasher.clone();
+                    async move { hasher.hash("password-1".into()).await }
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(matches!(
+            hasher.hash("one-too-many".into()).await,
+            Err(HashError::Busy)
+        ));
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        for task in queued {
+            assert!(task.await.unwrap().is_ok());
+        }
     }
 
     #[test]

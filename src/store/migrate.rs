@@ -83,23 +83,7 @@ pub async fn migrate_postgres(pool: &PgPool) -> anyhow::Result<MigrationReport> 
             .fetch_one(pool)
             .await?;
         if has_tables {
-            let has_alembic: bool =
-                sqlx::query_scalar("SELECT to_regclass('alembic_version') IS NOT NULL")
-                    .fetch_one(pool)
-                    .await?;
-            if has_alembic {
-                let revision: Option<String> =
-                    sqlx::query_scalar("SELECT version_num FROM alembic_version LIMIT 1")
-                        .fetch_optional(pool)
-                        .await?;
-                if revision.as_deref() != Some(ORIGINAL_HEAD) {
-                    anyhow::bail!(
-                        "this database was created by the original service at Alembic revision {:?}; \
-                         run its migrations up to {ORIGINAL_HEAD} (`flask db upgrade`) before adopting it",
-                        revision.unwrap_or_default()
-                    );
-                }
-            }
+            check_original_schema(pool).await?;
             tracing::info!(
                 "existing database of the original service found: recording the baseline as applied"
             );
@@ -118,6 +102,56 @@ pub async fn migrate_postgres(pool: &PgPool) -> anyhow::Result<MigrationReport> 
             .collect(),
         adopted_original,
     })
+}
+
+/// Tables of the original's schema (original-api.md section 15).
+const ORIGINAL_TABLES: &[&str] = &[
+    "empresas",
+    "usuarios",
+    "apartamentos",
+    "plantillas_vault",
+    "mensajes_generados",
+    "configuracion_pms",
+    "integraciones_google",
+    "configuracion_ia",
+    "logs_sincronizacion",
+    "ai_usage_log",
+    "system_prompts",
+    "alembic_version",
+];
+
+/// Adopts only a complete database of the original at its head revision;
+/// anything else is refused untouched.
+async fn check_original_schema(pool: &PgPool) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    for table in ORIGINAL_TABLES {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+            .bind(*table)
+            .fetch_one(pool)
+            .await?;
+        if !exists {
+            missing.push(*table);
+        }
+    }
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "the database has an `empresas` table but is not a complete database of the original service \
+             (missing: {}); refusing to touch it",
+            missing.join(", ")
+        );
+    }
+    let revision: Option<String> =
+        sqlx::query_scalar("SELECT version_num FROM alembic_version LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    if revision.as_deref() != Some(ORIGINAL_HEAD) {
+        anyhow::bail!(
+            "this database was created by the original service at Alembic revision {:?}; \
+             run its migrations up to {ORIGINAL_HEAD} (`flask db upgrade`) before adopting it",
+            revision.unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 async fn applied_sqlite(pool: &SqlitePool) -> anyhow::Result<Vec<i64>> {
