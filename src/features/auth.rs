@@ -19,6 +19,7 @@ use crate::http::csrf::{CsrfChecked, set_cookie};
 use crate::http::error::ErrorBody;
 use crate::http::error::{AppError, MSG_TOKEN_INVALID};
 use crate::http::extract::JsonBody;
+use crate::security::jwt::first_valid_second;
 use crate::state::AppState;
 
 pub const MSG_BAD_CREDENTIALS: &str = "Credenciales incorrectas.";
@@ -179,6 +180,14 @@ pub async fn login(
         tracing::info!("login refused");
         return Err(AppError::unauthorized(MSG_BAD_CREDENTIALS));
     };
+    // Right after a reset (same second), a token stamped now would count as
+    // issued before it: wait for the next whole second (at most one).
+    if let Some(from) = user.tokens_valid_from {
+        let wait_ms = first_valid_second(from) * 1000 - Utc::now().timestamp_millis();
+        if (1..=1000).contains(&wait_ms) {
+            tokio::time::sleep(std::time::Duration::from_millis(wait_ms as u64)).await;
+        }
+    }
     let now = Utc::now();
     let must_change = must_change_password(user.password_changed_at, now);
     let claims = state.tokens.claims_for(now, &user, must_change);

@@ -8,7 +8,7 @@ use axum::http::{header, request::Parts};
 use chrono::Utc;
 
 use crate::http::error::{AppError, MSG_FORBIDDEN, MSG_TOKEN_INVALID, MSG_TOKEN_REQUIRED};
-use crate::security::jwt::VerifiedToken;
+use crate::security::jwt::{VerifiedToken, fingerprint, first_valid_second};
 use crate::state::AppState;
 use crate::store::{Role, User};
 
@@ -17,6 +17,8 @@ use crate::store::{Role, User};
 pub struct AuthUser {
     pub user: User,
     pub token: VerifiedToken,
+    /// The bearer token as sent (to keep this session on a password change).
+    pub raw_token: String,
 }
 
 impl AuthUser {
@@ -42,20 +44,27 @@ pub fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
 }
 
 /// Verifies the token and loads its user; `None` means "refuse with 401".
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUser>, AppError> {
-    let Some(token) = state.tokens.verify(token, Utc::now()) else {
+pub async fn authenticate(state: &AppState, raw_token: &str) -> Result<Option<AuthUser>, AppError> {
+    let Some(token) = state.tokens.verify(raw_token, Utc::now()) else {
         return Ok(None);
     };
     let Some(user) = state.store.user_by_id(token.user_id).await? else {
         return Ok(None);
     };
-    let revoked = user
-        .tokens_valid_from
-        .is_some_and(|from| token.issued_at < from.timestamp());
+    // Tokens issued before the user's last password change or reset are
+    // refused, except the one session that changed its own password.
+    let revoked = user.tokens_valid_from.is_some_and(|from| {
+        token.issued_at < first_valid_second(from)
+            && user.kept_token.as_deref() != Some(fingerprint(raw_token).as_str())
+    });
     if !user.active || user.company_id != token.company_id || revoked {
         return Ok(None);
     }
-    Ok(Some(AuthUser { user, token }))
+    Ok(Some(AuthUser {
+        user,
+        token,
+        raw_token: raw_token.to_string(),
+    }))
 }
 
 impl FromRequestParts<AppState> for AuthUser {

@@ -52,6 +52,25 @@ pub struct TokenKeys {
     lifetime_hours: u32,
 }
 
+/// SHA-256 (hex) of a token: how the one kept session is remembered.
+pub fn fingerprint(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whole seconds from which tokens count again after `from`: the next whole
+/// second when `from` has a fraction, since `iat` has no fraction.
+pub fn first_valid_second(from: DateTime<Utc>) -> i64 {
+    if from.timestamp_subsec_nanos() > 0 {
+        from.timestamp() + 1
+    } else {
+        from.timestamp()
+    }
+}
+
 const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; // {"alg":"HS256","typ":"JWT"}
 
 impl TokenKeys {

@@ -23,6 +23,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "tokens_validos_desde",
         include_str!("../../migrations/postgres/0002_tokens_validos_desde.sql"),
     ),
+    (
+        3,
+        "token_conservado",
+        include_str!("../../migrations/postgres/0003_token_conservado.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -35,6 +40,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         2,
         "tokens_validos_desde",
         include_str!("../../migrations/sqlite/0002_tokens_validos_desde.sql"),
+    ),
+    (
+        3,
+        "token_conservado",
+        include_str!("../../migrations/sqlite/0003_token_conservado.sql"),
     ),
 ];
 

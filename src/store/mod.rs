@@ -53,8 +53,11 @@ pub struct User {
     pub active: bool,
     pub is_superadmin: bool,
     pub password_changed_at: Option<DateTime<Utc>>,
-    /// Tokens issued before this instant are refused (our addition).
+    /// Tokens issued before this instant are refused (our addition)...
     pub tokens_valid_from: Option<DateTime<Utc>>,
+    /// ...except the one whose SHA-256 (hex) this is: the session that
+    /// changed its own password.
+    pub kept_token: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -88,6 +91,15 @@ pub struct NewUser {
     pub role: Role,
     pub is_superadmin: bool,
     pub password_changed_at: Option<DateTime<Utc>>,
+}
+
+/// A password replacement and the sessions it ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasswordChange {
+    pub hash: String,
+    pub changed_at: DateTime<Utc>,
+    pub tokens_valid_from: DateTime<Utc>,
+    pub kept_token: Option<String>,
 }
 
 /// One change to a user row.
@@ -261,14 +273,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     async fn delete_user(&self, company_id: Uuid, user_id: Uuid) -> StoreResult<bool>;
     /// New password hash and change date; tokens issued before
-    /// `tokens_valid_from` stop working.
+    /// `tokens_valid_from` stop working, except `kept_token` (a SHA-256 hex).
     async fn set_password(
         &self,
         company_id: Uuid,
         user_id: Uuid,
-        hash: &str,
-        changed_at: DateTime<Utc>,
-        tokens_valid_from: DateTime<Utc>,
+        change: PasswordChange,
     ) -> StoreResult<bool>;
 
     // --- integrations of one company ---
@@ -350,7 +360,7 @@ pub fn now() -> DateTime<Utc> {
 macro_rules! user_columns {
     () => {
         "id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
-         password_changed_at, tokens_validos_desde, created_at, updated_at"
+         password_changed_at, tokens_validos_desde, token_conservado, created_at, updated_at"
     };
 }
 macro_rules! company_columns {

@@ -16,6 +16,7 @@ macro_rules! store_adapter {
                 is_superadmin: row.try_get("es_superadmin")?,
                 password_changed_at: row.try_get("password_changed_at")?,
                 tokens_valid_from: row.try_get("tokens_validos_desde")?,
+                kept_token: row.try_get("token_conservado")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
             })
@@ -188,7 +189,7 @@ macro_rules! store_adapter {
                     let user = user_from_row(&row)?;
                     let row = sqlx::query(concat!(
                         "UPDATE usuarios SET password_hash = $1, rol = 'admin', es_superadmin = $4, activo = $4, \
-                         password_changed_at = $2, tokens_validos_desde = $2, updated_at = $2 \
+                         password_changed_at = $2, tokens_validos_desde = $2, token_conservado = NULL, updated_at = $2 \
                          WHERE id = $3 RETURNING ", user_columns!(), ""
                     ))
                     .bind(&spec.password_hash)
@@ -413,21 +414,15 @@ macro_rules! store_adapter {
                 Ok(ChangeRole::Changed(user))
             }
 
-            async fn set_password(
-                &self,
-                company_id: Uuid,
-                user_id: Uuid,
-                hash: &str,
-                changed_at: chrono::DateTime<chrono::Utc>,
-                tokens_valid_from: chrono::DateTime<chrono::Utc>,
-            ) -> StoreResult<bool> {
+            async fn set_password(&self, company_id: Uuid, user_id: Uuid, change: PasswordChange) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE usuarios SET password_hash = $1, password_changed_at = $2, tokens_validos_desde = $3, \
-                     updated_at = $4 WHERE id = $5 AND empresa_id = $6",
+                     token_conservado = $4, updated_at = $5 WHERE id = $6 AND empresa_id = $7",
                 )
-                .bind(hash)
-                .bind(changed_at)
-                .bind(tokens_valid_from)
+                .bind(&change.hash)
+                .bind(change.changed_at)
+                .bind(change.tokens_valid_from)
+                .bind(&change.kept_token)
                 .bind(now())
                 .bind(id_arg(user_id))
                 .bind(id_arg(company_id))
