@@ -6,6 +6,7 @@ use ipnet::IpNet;
 
 use crate::config::{Secrets, Settings};
 use crate::http::ratelimit::RateLimiter;
+use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
 use crate::security::password::PasswordHasher;
@@ -20,6 +21,8 @@ pub struct Inner {
     pub tokens: TokenKeys,
     pub csrf: CsrfKey,
     pub hasher: PasswordHasher,
+    /// Fernet for third-party keys at rest (refuses to work without `FERNET_KEY`).
+    pub cipher: SecretBox,
     pub limiter: RateLimiter,
     pub trusted_proxies: Vec<IpNet>,
     /// Kept for the features that encrypt third-party keys.
@@ -44,6 +47,7 @@ impl AppState {
             tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
             csrf: CsrfKey::new(&secrets.secret_key),
             hasher: PasswordHasher::new(settings.bcrypt_permits()),
+            cipher: SecretBox::new(secrets.fernet_key.as_deref()),
             trusted_proxies: settings.trusted_proxies()?,
             limiter,
             store,

@@ -5,8 +5,8 @@ mod support;
 
 use chrono::{Duration, Utc};
 use stay_sidekick::store::{
-    AddUser, ChangeRole, DynStore, NewCompany, NewUser, RemoveUser, Role, StoreError,
-    SuperadminSpec, UserChange,
+    AddUser, ChangeRole, DynStore, NewCompany, NewUser, PasswordChange, RemoveUser, Role,
+    StoreError, SuperadminSpec, UserChange,
 };
 use support::{TestDb, open_store};
 use uuid::Uuid;
@@ -604,20 +604,27 @@ async fn passwords_are_replaced_within_the_company(store: DynStore) {
         .await
         .unwrap();
     let at = Utc::now();
+    let change = |hash: &str| PasswordChange {
+        hash: hash.into(),
+        changed_at: at,
+        tokens_valid_from: at,
+        kept_token: Some("ab".repeat(32)),
+    };
     assert!(
         !store
-            .set_password(b.id, u.id, "other", at, at)
+            .set_password(b.id, u.id, change("other"))
             .await
             .unwrap()
     );
     assert!(
         store
-            .set_password(a.id, u.id, "new-hash", at, at)
+            .set_password(a.id, u.id, change("new-hash"))
             .await
             .unwrap()
     );
     let changed = store.user_by_id(u.id).await.unwrap().unwrap();
     assert_eq!(changed.password_hash, "new-hash");
+    assert_eq!(changed.kept_token, Some("ab".repeat(32)));
     assert_eq!(
         changed.password_changed_at.unwrap().timestamp(),
         at.timestamp()

@@ -159,6 +159,46 @@ impl<'a> Input<'a> {
     }
 }
 
+/// marshmallow's `fields.Email` check (not Python's `email-validator`):
+/// dot-atom local part, a domain of labels with a TLD of 2+ characters,
+/// an IPv4 literal, or `localhost`. Non-ASCII letters stand for IDNA labels.
+pub fn marshmallow_email_ok(value: &str) -> bool {
+    const SPECIALS: &str = "-!#$%&'*+/=?^`{}|~_";
+    let Some((user, domain)) = value.rsplit_once('@') else {
+        return false;
+    };
+    let atom_ok = |atom: &str| {
+        !atom.is_empty()
+            && atom
+                .chars()
+                .all(|c| c.is_alphanumeric() || SPECIALS.contains(c))
+    };
+    if !user.split('.').all(atom_ok) || domain.is_empty() {
+        return false;
+    }
+    if domain == "localhost" {
+        return true;
+    }
+    if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        return literal.parse::<std::net::Ipv4Addr>().is_ok();
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let Some((tld, rest)) = labels.split_last() else {
+        return false;
+    };
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.chars().count() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let tld_ok = tld.chars().count() >= 2
+        && !tld.ends_with('-')
+        && tld.chars().all(|c| c.is_alphanumeric() || c == '-');
+    !rest.is_empty() && rest.iter().all(label_ok) && tld_ok
+}
+
 /// marshmallow's `Range(min, max)` message.
 pub fn range_message(min: i64, max: i64) -> String {
     format!("Must be greater than or equal to {min} and less than or equal to {max}.")
@@ -240,6 +280,32 @@ mod tests {
             Input::new(&json!([1])).err().unwrap().flatten(),
             vec!["_schema: Invalid input type."]
         );
+    }
+
+    #[test]
+    fn marshmallow_email_rules() {
+        for ok in [
+            "a@localhost",
+            "a@[1.2.3.4]",
+            "Ana.B@Example.COM",
+            "x+y@sub.dominio.es",
+            "ñ@correo.es",
+        ] {
+            assert!(marshmallow_email_ok(ok), "{ok}");
+        }
+        for bad in [
+            "a@b",
+            "a@b.c",
+            "",
+            "plain",
+            "a..b@x.com",
+            "a@-x.com",
+            "a b@x.com",
+            "a@x.com-",
+            "@x.com",
+        ] {
+            assert!(!marshmallow_email_ok(bad), "{bad}");
+        }
     }
 
     #[test]

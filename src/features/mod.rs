@@ -1,4 +1,7 @@
 //! One module per endpoint group: handlers and wire types (Spanish names on the wire).
 
 pub mod auth;
+pub mod empresas;
 pub mod health;
+pub mod perfil;
+pub mod usuarios;

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::{auth, health};
+use crate::features::{auth, empresas, health, perfil, usuarios};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::{
@@ -31,6 +31,9 @@ use crate::state::AppState;
     tags(
         (name = "infra", description = "Health, readiness and this documentation"),
         (name = "auth", description = "CSRF token, login and token validation"),
+        (name = "empresas", description = "Companies (tenants), for superadmins"),
+        (name = "usuarios", description = "Users of a company, for its admins and superadmins"),
+        (name = "perfil", description = "Own profile and password, company integrations and settings"),
     )
 )]
 struct ApiDoc;
@@ -60,6 +63,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::csrf_token))
         .routes(routes!(auth::login))
         .routes(routes!(auth::validacion))
+        .routes(routes!(empresas::list, empresas::create))
+        .routes(routes!(usuarios::list, usuarios::create))
+        .routes(routes!(usuarios::delete, usuarios::change_role))
+        .routes(routes!(usuarios::reset_password))
+        .routes(routes!(perfil::profile))
+        .routes(routes!(perfil::change_password))
+        .routes(routes!(perfil::integrations))
+        .routes(routes!(perfil::save_pms, perfil::delete_pms))
+        .routes(routes!(perfil::save_ai, perfil::delete_ai))
+        .routes(routes!(perfil::xlsx_settings, perfil::save_xlsx_settings))
+        .routes(routes!(perfil::late_settings, perfil::save_late_settings))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::openapi_yaml))

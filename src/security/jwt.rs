@@ -172,6 +172,7 @@ mod tests {
             is_superadmin: true,
             password_changed_at: None,
             tokens_valid_from: None,
+            kept_token: None,
             created_at: now,
             updated_at: now,
         };

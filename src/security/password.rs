@@ -130,6 +130,18 @@ impl PasswordHasher {
     }
 }
 
+/// A temporary password as the original makes them
+/// (`secrets.token_urlsafe(9).upper()`): 12 characters of `[A-Z0-9_-]`.
+pub fn temporary_password() -> String {
+    use base64::Engine as _;
+    use rand::RngCore;
+    let mut bytes = [0u8; 9];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(bytes)
+        .to_uppercase()
+}
+
 /// Synchronous hashing for the command line.
 pub fn hash_now(password: &str, cost: u32) -> Result<String, HashError> {
     Ok(bcrypt::non_truncating_hash(password.as_bytes(), cost)?)
@@ -215,6 +227,18 @@ mod tests {
         for task in queued {
             assert!(task.await.unwrap().is_ok());
         }
+    }
+
+    #[test]
+    fn temporary_passwords_have_the_original_shape() {
+        let password = temporary_password();
+        assert_eq!(password.len(), 12);
+        assert!(
+            password
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        );
+        assert_ne!(password, temporary_password());
     }
 
     #[test]
