@@ -180,6 +180,12 @@ impl TestApp {
         Self::spawn_with(db, settings).await
     }
 
+    /// The application on `db` (SQLite or PostgreSQL) with test settings.
+    pub async fn spawn_on(db: TestDb) -> TestApp {
+        let settings = settings(db.url());
+        Self::spawn_with(db, settings).await
+    }
+
     pub async fn spawn_with(db: TestDb, settings: Settings) -> TestApp {
         let state = stay_sidekick::build_state(settings).await.expect("state");
         Self::serve_router(db, state.clone(), stay_sidekick::app(state)).await
@@ -243,6 +249,49 @@ impl TestApp {
     /// (verification reads the cost from the hash, as for the original's `$2b$12$`).
     pub async fn seed_user(&self, email: &str, role: Role, superadmin: bool) -> User {
         seed_user(self.store(), email, role, superadmin).await
+    }
+
+    /// A user in an existing company (bcrypt cost 4, password `PASSWORD`).
+    pub async fn seed_in(
+        &self,
+        company_id: Uuid,
+        email: &str,
+        role: Role,
+        superadmin: bool,
+    ) -> User {
+        let hash = bcrypt::hash(PASSWORD, 4).expect("hash");
+        self.store()
+            .create_user(
+                company_id,
+                NewUser {
+                    email: email.to_string(),
+                    password_hash: hash,
+                    role,
+                    is_superadmin: superadmin,
+                    password_changed_at: Some(Utc::now()),
+                },
+            )
+            .await
+            .expect("user")
+    }
+
+    /// Any method, optional bearer token, optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
     }
 
     /// Fresh CSRF pair: (token, cookie header value).
@@ -379,4 +428,33 @@ pub fn secrets() -> Secrets {
         jwt_secret_key: "test-jwt-secret".into(),
         fernet_key: None,
     }
+}
+
+/// Runs each listed `async fn name(app: TestApp)` on SQLite and, when
+/// `TEST_DATABASE_URL` is set (always in CI), on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::support::TestApp::spawn_on($crate::support::TestDb::sqlite()).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(db) = $crate::support::TestDb::postgres().await else {
+                        assert!(std::env::var_os("CI").is_none(), "CI must set TEST_DATABASE_URL");
+                        eprintln!("TEST_DATABASE_URL unset: PostgreSQL run skipped");
+                        return;
+                    };
+                    super::$case($crate::support::TestApp::spawn_on(db).await).await;
+                }
+            )*
+        }
+    };
 }
