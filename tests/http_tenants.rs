@@ -1039,3 +1039,49 @@ on_both_databases!(
     integration_keys_are_stored_encrypted_and_never_returned,
     settings_documents_keep_each_others_keys,
 );
+
+/// A server running without `FERNET_KEY` (possible only when built by hand:
+/// start-up requires it on PostgreSQL and generates it on SQLite) refuses to
+/// store keys with a clear message, and keeps serving.
+#[tokio::test]
+async fn without_a_fernet_key_saving_keys_is_a_clear_422() {
+    let db = support::TestDb::sqlite();
+    let settings = support::settings(db.url());
+    let store = support::open_store(db.url()).await;
+    let limiter = support::limiter(&settings).await;
+    let state = stay_sidekick::AppState::new(settings, support::secrets(), store, limiter).unwrap();
+    assert!(!state.cipher.is_configured());
+    let app = TestApp::serve_router(db, state.clone(), stay_sidekick::app(state)).await;
+    app.seed_user("admin@example.com", Role::Admin, false).await;
+    let token = app.login("admin@example.com").await;
+    let message = "El servidor no tiene configurada la clave de cifrado (FERNET_KEY). Contacta con el administrador.";
+    let pms = app
+        .call(
+            "PUT",
+            "/api/perfil/integraciones/pms",
+            Some(&token),
+            Some(&json!({"proveedor": "smoobu", "api_key": "k"})),
+        )
+        .await;
+    assert_eq!(pms.status(), 422);
+    assert_eq!(envelope(pms).await, vec![message]);
+    let ai = app
+        .call(
+            "PUT",
+            "/api/perfil/integraciones/ia",
+            Some(&token),
+            Some(&json!({"proveedor": "gemini", "api_key": "k"})),
+        )
+        .await;
+    assert_eq!(envelope(ai).await, vec![message]);
+    // Without a key to store, AI settings still save.
+    let no_key = app
+        .call(
+            "PUT",
+            "/api/perfil/integraciones/ia",
+            Some(&token),
+            Some(&json!({"proveedor": "gemini", "api_key": null})),
+        )
+        .await;
+    assert_eq!(no_key.status(), 200);
+}
