@@ -5,8 +5,8 @@ mod support;
 
 use chrono::{Duration, Utc};
 use stay_sidekick::store::{
-    AddUser, ChangeRole, DynStore, NewCompany, NewUser, PasswordChange, RemoveUser, Role,
-    StoreError, SuperadminSpec, UserChange,
+    AddUser, ApartmentChanges, ChangeRole, DynStore, NewApartment, NewCompany, NewUser,
+    PasswordChange, RemoveUser, Role, StoreError, SuperadminSpec, UserChange,
 };
 use support::{TestDb, open_store};
 use uuid::Uuid;
@@ -692,6 +692,86 @@ async fn integration_settings_round_trip(store: DynStore) {
     assert!(!store.google_connected(a.id).await.unwrap());
 }
 
+async fn apartments_are_scoped_partial_and_soft_deleted(store: DynStore) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    let new = |name: &str| NewApartment {
+        name: name.into(),
+        external_id: Some("T1".into()),
+        address: Some("C/ Sol".into()),
+        city: None,
+    };
+    let flat = store.create_apartment(a.id, new("Zeta")).await.unwrap();
+    store.create_apartment(a.id, new("Alfa")).await.unwrap();
+    store.create_apartment(b.id, new("Ajeno")).await.unwrap();
+    assert_eq!(
+        (flat.origin.as_deref(), flat.pms_id.as_deref(), flat.active),
+        (Some("manual"), None, true)
+    );
+    let names: Vec<String> = store
+        .apartments(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.name)
+        .collect();
+    assert_eq!(names, vec!["Alfa", "Zeta"]);
+    assert!(store.apartment(b.id, flat.id).await.unwrap().is_none());
+    assert!(
+        store
+            .update_apartment(
+                b.id,
+                flat.id,
+                ApartmentChanges {
+                    name: Some("X".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!store.deactivate_apartment(b.id, flat.id).await.unwrap());
+    let changed = store
+        .update_apartment(
+            a.id,
+            flat.id,
+            ApartmentChanges {
+                city: Some(Some("Cádiz".into())),
+                address: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            changed.name.as_str(),
+            changed.city.as_deref(),
+            changed.address.as_deref()
+        ),
+        ("Zeta", Some("Cádiz"), None)
+    );
+    assert!(store.deactivate_apartment(a.id, flat.id).await.unwrap());
+    assert_eq!(store.apartments(a.id).await.unwrap().len(), 1);
+    assert!(
+        !store
+            .apartment(a.id, flat.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .active,
+        "still readable"
+    );
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -739,4 +819,5 @@ contract!(
     removing_a_user_deletes_the_row,
     passwords_are_replaced_within_the_company,
     integration_settings_round_trip,
+    apartments_are_scoped_partial_and_soft_deleted,
 );

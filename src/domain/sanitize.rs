@@ -36,6 +36,12 @@ pub fn sanitize_text(value: &str, max_chars: usize) -> String {
     collapsed.chars().take(max_chars).collect()
 }
 
+/// The apartments module's lighter clean-up: every HTML tag removed (text
+/// escaped, `&` becomes `&amp;`), then trimmed. No Unicode normalisation.
+pub fn strip_html(value: &str) -> String {
+    CLEANER.clean(value).to_string().trim().to_string()
+}
+
 /// Runs of horizontal whitespace become one space, 3+ newlines become two, trimmed.
 fn collapse_whitespace(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -145,6 +151,13 @@ mod tests {
         assert_eq!(sanitize_text("<!-- c -->mundo", 2000), "mundo");
         assert_eq!(sanitize_text("abcdef", 3), "abc");
         assert_eq!(sanitize_text("e\u{301}", 10), "\u{e9}", "NFC");
+    }
+
+    #[test]
+    fn strip_html_removes_tags_and_escapes() {
+        assert_eq!(strip_html("  <b>Ático</b> & vistas "), "Ático &amp; vistas");
+        assert_eq!(strip_html("<b></b>"), "");
+        assert_eq!(strip_html("a <script>x</script>b"), "a b");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One module per endpoint group: handlers and wire types (Spanish names on the wire).
 
+pub mod apartamentos;
 pub mod auth;
 pub mod empresas;
 pub mod health;

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::{auth, empresas, health, perfil, usuarios};
+use crate::features::{apartamentos, auth, empresas, health, perfil, usuarios};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::{
@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "empresas", description = "Companies (tenants), for superadmins"),
         (name = "usuarios", description = "Users of a company, for its admins and superadmins"),
         (name = "perfil", description = "Own profile and password, company integrations and settings"),
+        (name = "apartamentos", description = "The company's apartment catalogue"),
     )
 )]
 struct ApiDoc;
@@ -74,6 +75,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(perfil::save_ai, perfil::delete_ai))
         .routes(routes!(perfil::xlsx_settings, perfil::save_xlsx_settings))
         .routes(routes!(perfil::late_settings, perfil::save_late_settings))
+        .routes(routes!(apartamentos::list, apartamentos::create))
+        .routes(routes!(
+            apartamentos::get,
+            apartamentos::update,
+            apartamentos::delete
+        ))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::openapi_yaml))

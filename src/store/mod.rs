@@ -112,6 +112,42 @@ pub enum UserChange {
     TokensValidFrom(DateTime<Utc>),
 }
 
+/// A row of `apartamentos`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Apartment {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    /// `id_externo`: the typology code (may repeat).
+    pub external_id: Option<String>,
+    pub name: String,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    /// `id_pms`: the apartment's id in the PMS (the upsert key).
+    pub pms_id: Option<String>,
+    /// `pms_origen`: `manual`, `xlsx`, `smoobu`, `beds24`.
+    pub origin: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A manual apartment (`pms_origen = manual`, no `id_pms`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewApartment {
+    pub name: String,
+    pub external_id: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+}
+
+/// A partial update: `None` keeps a column, `Some(None)` writes NULL.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApartmentChanges {
+    pub name: Option<String>,
+    pub address: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+}
+
 /// A row of `configuracion_pms` (the key stays encrypted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PmsConfig {
@@ -281,6 +317,29 @@ pub trait Store: Send + Sync + 'static {
         change: PasswordChange,
     ) -> StoreResult<bool>;
 
+    // --- apartments of one company ---
+
+    /// Active apartments, by name.
+    async fn apartments(&self, company_id: Uuid) -> StoreResult<Vec<Apartment>>;
+    /// One apartment, soft-deleted ones included.
+    async fn apartment(
+        &self,
+        company_id: Uuid,
+        apartment_id: Uuid,
+    ) -> StoreResult<Option<Apartment>>;
+    async fn create_apartment(&self, company_id: Uuid, new: NewApartment)
+    -> StoreResult<Apartment>;
+    /// `None` when the apartment is not in the company. Does not reactivate.
+    async fn update_apartment(
+        &self,
+        company_id: Uuid,
+        apartment_id: Uuid,
+        changes: ApartmentChanges,
+    ) -> StoreResult<Option<Apartment>>;
+    /// Soft delete; false when the apartment is not in the company.
+    async fn deactivate_apartment(&self, company_id: Uuid, apartment_id: Uuid)
+    -> StoreResult<bool>;
+
     // --- integrations of one company ---
 
     async fn pms_config(&self, company_id: Uuid) -> StoreResult<Option<PmsConfig>>;
@@ -363,9 +422,14 @@ macro_rules! user_columns {
          password_changed_at, tokens_validos_desde, token_conservado, created_at, updated_at"
     };
 }
+macro_rules! apartment_columns {
+    () => {
+        "id, empresa_id, id_externo, nombre, direccion, ciudad, id_pms, pms_origen, activo, created_at, updated_at"
+    };
+}
 macro_rules! company_columns {
     () => {
         "id, nombre, email, ciudad, activa, configuracion, created_at, updated_at"
     };
 }
-pub(crate) use {company_columns, user_columns};
+pub(crate) use {apartment_columns, company_columns, user_columns};

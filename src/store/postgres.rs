@@ -11,9 +11,10 @@ use uuid::Uuid;
 
 use super::shared::store_adapter;
 use super::{
-    AddUser, AiConfig, ChangeRole, Company, NewCompany, NewUser, PasswordChange, PmsConfig,
-    RemoveUser, Role, Store, StoreError, StoreResult, SuperadminSpec, User, UserChange,
-    company_columns, max_users, now, user_columns,
+    AddUser, AiConfig, Apartment, ApartmentChanges, ChangeRole, Company, NewApartment, NewCompany,
+    NewUser, PasswordChange, PmsConfig, RemoveUser, Role, Store, StoreError, StoreResult,
+    SuperadminSpec, User, UserChange, apartment_columns, company_columns, max_users, now,
+    user_columns,
 };
 
 #[derive(Clone)]

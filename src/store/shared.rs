@@ -22,6 +22,22 @@ macro_rules! store_adapter {
             })
         }
 
+        fn apartment_from_row(row: &$row) -> Result<Apartment, sqlx::Error> {
+            Ok(Apartment {
+                id: uuid_at(row, "id")?,
+                company_id: uuid_at(row, "empresa_id")?,
+                external_id: row.try_get("id_externo")?,
+                name: row.try_get("nombre")?,
+                address: row.try_get("direccion")?,
+                city: row.try_get("ciudad")?,
+                pms_id: row.try_get("id_pms")?,
+                origin: row.try_get("pms_origen")?,
+                active: row.try_get("activo")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        }
+
         fn company_from_row(row: &$row) -> Result<Company, sqlx::Error> {
             Ok(Company {
                 id: uuid_at(row, "id")?,
@@ -527,6 +543,79 @@ macro_rules! store_adapter {
                     .bind(true)
                     .fetch_one(&self.pool)
                     .await?)
+            }
+
+            async fn apartments(&self, company_id: Uuid) -> StoreResult<Vec<Apartment>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", apartment_columns!(), " FROM apartamentos WHERE empresa_id = $1 AND activo = $2 ORDER BY nombre, id"
+                ))
+                .bind(id_arg(company_id))
+                .bind(true)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().map(apartment_from_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn apartment(&self, company_id: Uuid, apartment_id: Uuid) -> StoreResult<Option<Apartment>> {
+                let row = sqlx::query(concat!("SELECT ", apartment_columns!(), " FROM apartamentos WHERE id = $1 AND empresa_id = $2"))
+                    .bind(id_arg(apartment_id))
+                    .bind(id_arg(company_id))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.as_ref().map(apartment_from_row).transpose()?)
+            }
+
+            async fn create_apartment(&self, company_id: Uuid, new: NewApartment) -> StoreResult<Apartment> {
+                let row = sqlx::query(concat!(
+                    "INSERT INTO apartamentos (id, empresa_id, id_externo, nombre, direccion, ciudad, id_pms, pms_origen, activo, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, 'manual', $7, $8, $8) RETURNING ",
+                    apartment_columns!()
+                ))
+                .bind(id_arg(Uuid::new_v4()))
+                .bind(id_arg(company_id))
+                .bind(&new.external_id)
+                .bind(&new.name)
+                .bind(&new.address)
+                .bind(&new.city)
+                .bind(true)
+                .bind(now())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(apartment_from_row(&row)?)
+            }
+
+            async fn update_apartment(&self, company_id: Uuid, apartment_id: Uuid, changes: ApartmentChanges) -> StoreResult<Option<Apartment>> {
+                let row = sqlx::query(concat!(
+                    "UPDATE apartamentos SET \
+                     nombre = CASE WHEN $1 THEN $2 ELSE nombre END, \
+                     direccion = CASE WHEN $3 THEN $4 ELSE direccion END, \
+                     ciudad = CASE WHEN $5 THEN $6 ELSE ciudad END, \
+                     updated_at = $7 WHERE id = $8 AND empresa_id = $9 RETURNING ",
+                    apartment_columns!()
+                ))
+                .bind(changes.name.is_some())
+                .bind(&changes.name)
+                .bind(changes.address.is_some())
+                .bind(changes.address.clone().flatten())
+                .bind(changes.city.is_some())
+                .bind(changes.city.clone().flatten())
+                .bind(now())
+                .bind(id_arg(apartment_id))
+                .bind(id_arg(company_id))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.as_ref().map(apartment_from_row).transpose()?)
+            }
+
+            async fn deactivate_apartment(&self, company_id: Uuid, apartment_id: Uuid) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE apartamentos SET activo = $1, updated_at = $2 WHERE id = $3 AND empresa_id = $4")
+                    .bind(false)
+                    .bind(now())
+                    .bind(id_arg(apartment_id))
+                    .bind(id_arg(company_id))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
         }
 
