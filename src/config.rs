@@ -78,6 +78,10 @@ pub struct Settings {
     /// First superadmin's password (8 to 128 characters, at most 72 bytes).
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// `true` lets tenants point PMS endpoints at private or loopback addresses
+    /// (tests, on-premises PMS). Never in a shared deployment.
+    #[arg(long, env = "ALLOW_PRIVATE_PMS_ENDPOINTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private_pms_endpoints: bool,
     /// Password hashes computed at once (bcrypt is CPU-bound). 0: one per CPU.
     #[arg(long, env = "BCRYPT_CONCURRENCY", default_value_t = 0)]
     pub bcrypt_concurrency: usize,

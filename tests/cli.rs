@@ -438,6 +438,7 @@ fn help_documents_every_environment_variable() {
         "LOG_FORMAT",
         "ADMIN_EMAIL",
         "ADMIN_PASSWORD",
+        "ALLOW_PRIVATE_PMS_ENDPOINTS",
         "BCRYPT_CONCURRENCY",
         "SHUTDOWN_GRACE_SECONDS",
     ] {

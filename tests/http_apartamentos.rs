@@ -290,8 +290,141 @@ async fn other_companies_apartments_are_not_found_and_untouched(app: TestApp) {
     assert_eq!(before, after);
 }
 
+async fn pms_settings_are_shared_with_the_profile_route(app: TestApp) {
+    let admin = app.seed_user("admin@example.com", Role::Admin, false).await;
+    app.seed_in(admin.company_id, "op@example.com", Role::Operations, false)
+        .await;
+    let (op, admin_token) = (
+        app.login("op@example.com").await,
+        app.login("admin@example.com").await,
+    );
+    let empty: Value = app
+        .call("GET", "/api/apartamentos/pms", Some(&op), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty, json!({"config": null, "ok": true}));
+    // Any user may save here (as the original); Smoobu's KEY:SECRET is split.
+    let saved = app
+        .call("PUT", "/api/apartamentos/pms", Some(&op), Some(&json!({"proveedor": "smoobu", "api_key": " KEY-1:SECRET-1 ", "endpoint": "https://login.smoobu.com"})))
+        .await;
+    assert_eq!(saved.status(), 200);
+    let text = saved.text().await.unwrap();
+    assert!(
+        !text.contains("KEY-1") && !text.contains("SECRET-1") && !text.contains("gAAAAA"),
+        "{text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        body["config"],
+        json!({"activo": true, "api_secret_configurado": true, "endpoint": "https://login.smoobu.com", "proveedor": "smoobu", "ultimo_sync": null})
+    );
+    let stored = app
+        .store()
+        .pms_config(admin.company_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.state
+            .cipher
+            .decrypt(stored.api_key_encrypted.as_deref().unwrap())
+            .unwrap(),
+        "KEY-1"
+    );
+    assert_eq!(
+        app.state
+            .cipher
+            .decrypt(stored.api_secret_encrypted.as_deref().unwrap())
+            .unwrap(),
+        "SECRET-1"
+    );
+    // The admin twin saves the key and keeps the endpoint.
+    let twin = app
+        .call(
+            "PUT",
+            "/api/perfil/integraciones/pms",
+            Some(&admin_token),
+            Some(&json!({"proveedor": "beds24", "api_key": "tok"})),
+        )
+        .await;
+    assert_eq!(twin.status(), 200);
+    let now: Value = app
+        .call("GET", "/api/apartamentos/pms", Some(&op), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["config"]["proveedor"], "beds24");
+    assert_eq!(now["config"]["endpoint"], "https://login.smoobu.com");
+    assert_eq!(now["config"]["api_secret_configurado"], false);
+    // No tenant may point the server at a private or loopback address.
+    for endpoint in [
+        "http://login.smoobu.com",
+        "https://127.0.0.1:8080",
+        "https://169.254.169.254",
+        "https://[::1]/",
+        "https://localhost",
+    ] {
+        let refused = app
+            .call(
+                "PUT",
+                "/api/apartamentos/pms",
+                Some(&op),
+                Some(&json!({"proveedor": "smoobu", "api_key": "k", "endpoint": endpoint})),
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{endpoint}");
+        assert_eq!(
+            envelope(refused).await,
+            vec![
+                "endpoint: La URL del PMS debe empezar por https:// y apuntar a un servidor público."
+            ]
+        );
+    }
+    assert_eq!(
+        app.call("DELETE", "/api/apartamentos/pms", Some(&op), None)
+            .await
+            .status(),
+        200
+    );
+    let again = app
+        .call("DELETE", "/api/apartamentos/pms", Some(&op), None)
+        .await;
+    assert_eq!(again.status(), 404);
+    assert_eq!(
+        envelope(again).await,
+        vec!["No hay configuración PMS para eliminar."]
+    );
+    // Another company sees nothing of it.
+    app.seed_user("b@example.com", Role::Admin, false).await;
+    let b = app.login("b@example.com").await;
+    app.call(
+        "PUT",
+        "/api/apartamentos/pms",
+        Some(&op),
+        Some(&json!({"proveedor": "smoobu", "api_key": "k"})),
+    )
+    .await;
+    let other: Value = app
+        .call("GET", "/api/apartamentos/pms", Some(&b), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["config"], Value::Null);
+    assert_eq!(
+        app.call("DELETE", "/api/apartamentos/pms", Some(&b), None)
+            .await
+            .status(),
+        404
+    );
+}
+
 on_both_databases!(
     catalogue_crud_with_the_original_shapes,
     bad_input_gets_the_original_answers,
     other_companies_apartments_are_not_found_and_untouched,
+    pms_settings_are_shared_with_the_profile_route,
 );

@@ -6,7 +6,7 @@ mod support;
 use chrono::{Duration, Utc};
 use stay_sidekick::store::{
     AddUser, ApartmentChanges, ChangeRole, DynStore, NewApartment, NewCompany, NewUser,
-    PasswordChange, RemoveUser, Role, StoreError, SuperadminSpec, UserChange,
+    PasswordChange, PmsSettings, RemoveUser, Role, StoreError, SuperadminSpec, UserChange,
 };
 use support::{TestDb, open_store};
 use uuid::Uuid;
@@ -645,24 +645,56 @@ async fn integration_settings_round_trip(store: DynStore) {
         .await
         .unwrap();
     assert!(store.pms_config(a.id).await.unwrap().is_none());
-    store
-        .save_pms_config(a.id, "smoobu", "gAAAAA-one")
+    let settings = |provider: &str, key: &str, endpoint: Option<Option<String>>| PmsSettings {
+        provider: provider.into(),
+        api_key_encrypted: key.into(),
+        api_secret_encrypted: None,
+        endpoint,
+    };
+    let first = store
+        .save_pms_config(
+            a.id,
+            settings(
+                "smoobu",
+                "gAAAAA-one",
+                Some(Some("https://pms.example.com".into())),
+            ),
+        )
         .await
         .unwrap();
-    store
-        .save_pms_config(a.id, "beds24", "gAAAAA-two")
+    assert_eq!(first.endpoint.as_deref(), Some("https://pms.example.com"));
+    // `None` keeps the endpoint; the rest is replaced.
+    let kept = store
+        .save_pms_config(
+            a.id,
+            PmsSettings {
+                api_secret_encrypted: Some("gAAAAA-s".into()),
+                ..settings("beds24", "gAAAAA-two", None)
+            },
+        )
         .await
         .unwrap();
+    assert_eq!(kept.endpoint.as_deref(), Some("https://pms.example.com"));
     let pms = store.pms_config(a.id).await.unwrap().unwrap();
+    assert_eq!(pms, kept);
     assert_eq!(
         (
             pms.provider.as_str(),
             pms.api_key_encrypted.as_deref(),
+            pms.api_secret_encrypted.as_deref(),
             pms.active
         ),
-        ("beds24", Some("gAAAAA-two"), true)
+        ("beds24", Some("gAAAAA-two"), Some("gAAAAA-s"), true)
     );
-    assert!(pms.endpoint.is_none() && pms.last_sync.is_none());
+    assert!(pms.last_sync.is_none());
+    let cleared = store
+        .save_pms_config(a.id, settings("beds24", "gAAAAA-two", Some(None)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (cleared.endpoint, cleared.api_secret_encrypted),
+        (None, None)
+    );
     assert!(store.pms_config(b.id).await.unwrap().is_none());
     assert!(!store.delete_pms_config(b.id).await.unwrap());
     assert!(store.delete_pms_config(a.id).await.unwrap());

@@ -5,4 +5,5 @@ pub mod auth;
 pub mod empresas;
 pub mod health;
 pub mod perfil;
+pub mod pms;
 pub mod usuarios;

@@ -13,6 +13,7 @@ use crate::domain::password::password_problems;
 use crate::domain::validation::{
     FieldErrors, Input, length_between, one_of_message, range_message,
 };
+use crate::features::pms::{self, PmsInput, read_common};
 use crate::features::usuarios::OkBody;
 use crate::http::ApiJson;
 use crate::http::auth::{AdminUser, AuthUser};
@@ -222,25 +223,20 @@ pub struct PmsRequest {
     api_key: String,
 }
 
-pub fn parse_pms(body: &Value) -> Result<(String, String), FieldErrors> {
+pub fn parse_pms(body: &Value) -> Result<PmsInput, FieldErrors> {
     let mut input = Input::new(body)?;
-    let provider = input.string("proveedor", true);
-    if provider
-        .as_deref()
-        .is_some_and(|p| !PMS_PROVIDERS.contains(&p))
-    {
-        input.error("proveedor", one_of_message(PMS_PROVIDERS));
-    }
-    let key = input.string("api_key", true);
-    if key
-        .as_ref()
-        .is_some_and(|k| !(1..=500).contains(&k.chars().count()))
-    {
-        input.error("api_key", length_between(1, 500));
-    }
+    let (provider, key, secret) = read_common(&mut input, false);
     input.unknown_fields();
-    match (provider, key) {
-        (Some(p), Some(k)) if !input.has_errors() => Ok((p, k)),
+    match (provider, key, secret) {
+        (Some(provider), Some(api_key), Some(api_secret)) if !input.has_errors() => {
+            // This route keeps the stored endpoint.
+            Ok(PmsInput {
+                provider,
+                api_key,
+                api_secret,
+                endpoint: None,
+            })
+        }
         _ => Err(input.errors),
     }
 }
@@ -266,13 +262,8 @@ pub async fn save_pms(
     AdminUser(user): AdminUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let (provider, key) = parse_pms(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    let encrypted = encrypt(&state, &key)?;
-    state
-        .store
-        .save_pms_config(user.company_id(), &provider, &encrypted)
-        .await?;
-    tracing::info!(company_id = %user.company_id(), %provider, "PMS settings saved");
+    let input = parse_pms(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    pms::save(&state, user.company_id(), input).await?;
     Ok(ApiJson::ok(OkBody { ok: true }))
 }
 

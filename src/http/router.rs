@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::{apartamentos, auth, empresas, health, perfil, usuarios};
+use crate::features::{apartamentos, auth, empresas, health, perfil, pms, usuarios};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::{
@@ -76,6 +76,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(perfil::xlsx_settings, perfil::save_xlsx_settings))
         .routes(routes!(perfil::late_settings, perfil::save_late_settings))
         .routes(routes!(apartamentos::list, apartamentos::create))
+        .routes(routes!(
+            pms::get_config,
+            pms::put_config,
+            pms::delete_config
+        ))
         .routes(routes!(
             apartamentos::get,
             apartamentos::update,

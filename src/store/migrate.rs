@@ -28,6 +28,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "token_conservado",
         include_str!("../../migrations/postgres/0003_token_conservado.sql"),
     ),
+    (
+        4,
+        "api_secret_cifrada",
+        include_str!("../../migrations/postgres/0004_api_secret_cifrada.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -45,6 +50,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         3,
         "token_conservado",
         include_str!("../../migrations/sqlite/0003_token_conservado.sql"),
+    ),
+    (
+        4,
+        "api_secret_cifrada",
+        include_str!("../../migrations/sqlite/0004_api_secret_cifrada.sql"),
     ),
 ];
 

@@ -153,9 +153,21 @@ pub struct ApartmentChanges {
 pub struct PmsConfig {
     pub provider: String,
     pub api_key_encrypted: Option<String>,
+    /// Smoobu's signing secret (our addition).
+    pub api_secret_encrypted: Option<String>,
     pub endpoint: Option<String>,
     pub active: bool,
     pub last_sync: Option<DateTime<Utc>>,
+}
+
+/// What a PMS settings save writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PmsSettings {
+    pub provider: String,
+    pub api_key_encrypted: String,
+    pub api_secret_encrypted: Option<String>,
+    /// `None` keeps the stored endpoint (NULL on insert); `Some` replaces it.
+    pub endpoint: Option<Option<String>>,
 }
 
 /// A row of `configuracion_ia` (the key stays encrypted).
@@ -343,13 +355,12 @@ pub trait Store: Send + Sync + 'static {
     // --- integrations of one company ---
 
     async fn pms_config(&self, company_id: Uuid) -> StoreResult<Option<PmsConfig>>;
-    /// Creates or updates the provider and key; an existing `endpoint` is kept.
+    /// Creates or updates the company's PMS settings; returns them.
     async fn save_pms_config(
         &self,
         company_id: Uuid,
-        provider: &str,
-        api_key_encrypted: &str,
-    ) -> StoreResult<()>;
+        settings: PmsSettings,
+    ) -> StoreResult<PmsConfig>;
     async fn delete_pms_config(&self, company_id: Uuid) -> StoreResult<bool>;
     async fn ai_config(&self, company_id: Uuid) -> StoreResult<Option<AiConfig>>;
     /// Creates or replaces provider, model and key (each overwritten, `None` included).

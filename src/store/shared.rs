@@ -38,6 +38,17 @@ macro_rules! store_adapter {
             })
         }
 
+        fn pms_from_row(row: &$row) -> Result<PmsConfig, sqlx::Error> {
+            Ok(PmsConfig {
+                provider: row.try_get("proveedor")?,
+                api_key_encrypted: row.try_get("api_key_cifrada")?,
+                api_secret_encrypted: row.try_get("api_secret_cifrada")?,
+                endpoint: row.try_get("endpoint")?,
+                active: row.try_get("activo")?,
+                last_sync: row.try_get("ultimo_sync")?,
+            })
+        }
+
         fn company_from_row(row: &$row) -> Result<Company, sqlx::Error> {
             Ok(Company {
                 id: uuid_at(row, "id")?,
@@ -449,37 +460,37 @@ macro_rules! store_adapter {
 
             async fn pms_config(&self, company_id: Uuid) -> StoreResult<Option<PmsConfig>> {
                 let row = sqlx::query(
-                    "SELECT proveedor, api_key_cifrada, endpoint, activo, ultimo_sync FROM configuracion_pms WHERE empresa_id = $1",
+                    "SELECT proveedor, api_key_cifrada, api_secret_cifrada, endpoint, activo, ultimo_sync \
+                     FROM configuracion_pms WHERE empresa_id = $1",
                 )
                 .bind(id_arg(company_id))
                 .fetch_optional(&self.pool)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                Ok(Some(PmsConfig {
-                    provider: row.try_get("proveedor")?,
-                    api_key_encrypted: row.try_get("api_key_cifrada")?,
-                    endpoint: row.try_get("endpoint")?,
-                    active: row.try_get("activo")?,
-                    last_sync: row.try_get("ultimo_sync")?,
-                }))
+                row.as_ref().map(pms_from_row).transpose().map_err(Into::into)
             }
 
-            async fn save_pms_config(&self, company_id: Uuid, provider: &str, api_key_encrypted: &str) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO configuracion_pms (id, empresa_id, proveedor, api_key_cifrada, endpoint, activo, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, NULL, $5, $6, $6) \
+            async fn save_pms_config(&self, company_id: Uuid, settings: PmsSettings) -> StoreResult<PmsConfig> {
+                let row = sqlx::query(
+                    "INSERT INTO configuracion_pms (id, empresa_id, proveedor, api_key_cifrada, api_secret_cifrada, \
+                     endpoint, activo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
                      ON CONFLICT (empresa_id) DO UPDATE SET proveedor = excluded.proveedor, \
-                     api_key_cifrada = excluded.api_key_cifrada, activo = excluded.activo, updated_at = excluded.updated_at",
+                     api_key_cifrada = excluded.api_key_cifrada, api_secret_cifrada = excluded.api_secret_cifrada, \
+                     endpoint = CASE WHEN $9 THEN excluded.endpoint ELSE configuracion_pms.endpoint END, \
+                     activo = excluded.activo, updated_at = excluded.updated_at \
+                     RETURNING proveedor, api_key_cifrada, api_secret_cifrada, endpoint, activo, ultimo_sync",
                 )
                 .bind(id_arg(Uuid::new_v4()))
                 .bind(id_arg(company_id))
-                .bind(provider)
-                .bind(api_key_encrypted)
+                .bind(&settings.provider)
+                .bind(&settings.api_key_encrypted)
+                .bind(&settings.api_secret_encrypted)
+                .bind(settings.endpoint.clone().flatten())
                 .bind(true)
                 .bind(now())
-                .execute(&self.pool)
+                .bind(settings.endpoint.is_some())
+                .fetch_one(&self.pool)
                 .await?;
-                Ok(())
+                Ok(pms_from_row(&row)?)
             }
 
             async fn delete_pms_config(&self, company_id: Uuid) -> StoreResult<bool> {

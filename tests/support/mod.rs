@@ -42,6 +42,7 @@ pub fn settings(database_url: &str) -> Settings {
         log_format: "text".into(),
         admin_email: None,
         admin_password: None,
+        allow_private_pms_endpoints: false,
         bcrypt_concurrency: 2,
         shutdown_grace_seconds: 5,
     }
