@@ -140,7 +140,12 @@ async fn login_issues_a_token_with_the_original_claims() {
     assert_eq!(exp - iat, 3600);
     assert!((Utc::now().timestamp() - iat).abs() < 5);
     let keys: Vec<&String> = claims.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 8, "{keys:?}");
+    assert_eq!(
+        keys.len(),
+        9,
+        "the original's 8 claims and our jti: {keys:?}"
+    );
+    assert_eq!(claims["jti"].as_str().unwrap().len(), 32);
 }
 
 #[tokio::test]

@@ -609,6 +609,7 @@ async fn passwords_are_replaced_within_the_company(store: DynStore) {
         changed_at: at,
         tokens_valid_from: at,
         kept_token: Some("ab".repeat(32)),
+        replaces_hash: None,
     };
     assert!(
         !store
@@ -625,6 +626,21 @@ async fn passwords_are_replaced_within_the_company(store: DynStore) {
     let changed = store.user_by_id(u.id).await.unwrap().unwrap();
     assert_eq!(changed.password_hash, "new-hash");
     assert_eq!(changed.kept_token, Some("ab".repeat(32)));
+    // A change conditioned on an outdated hash writes nothing.
+    let stale = PasswordChange {
+        replaces_hash: Some("not-the-hash".into()),
+        ..change("third")
+    };
+    assert!(!store.set_password(a.id, u.id, stale).await.unwrap());
+    let current = PasswordChange {
+        replaces_hash: Some("new-hash".into()),
+        ..change("third")
+    };
+    assert!(store.set_password(a.id, u.id, current).await.unwrap());
+    assert_eq!(
+        store.user_by_id(u.id).await.unwrap().unwrap().password_hash,
+        "third"
+    );
     assert_eq!(
         changed.password_changed_at.unwrap().timestamp(),
         at.timestamp()

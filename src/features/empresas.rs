@@ -69,6 +69,9 @@ pub fn parse_new_company(body: &Value) -> Result<(String, String), Vec<String>> 
     let email = input.string("email", true);
     if email.as_deref().is_some_and(|e| !marshmallow_email_ok(e)) {
         input.error("email", "Not a valid email address.");
+    } else if email.as_ref().is_some_and(|e| e.chars().count() > 254) {
+        // The column holds 254; the original answered 500 here.
+        input.error("email", "Longer than maximum length 254.");
     }
     input.unknown_fields();
     match (name, email) {

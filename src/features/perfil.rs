@@ -27,6 +27,7 @@ use crate::store::PasswordChange;
 pub const PMS_PROVIDERS: &[&str] = &["smoobu", "beds24", "hostaway", "cloudbeds"];
 pub const AI_PROVIDERS: &[&str] = &["default", "gemini", "openai", "claude"];
 const MSG_WRONG_CURRENT: &str = "La contraseña actual no es correcta.";
+const MSG_CONFIRM: &str = "Las contraseñas no coinciden.";
 const MSG_UNUSABLE_CHARS: &str = "La contraseña no puede contener <, > ni caracteres de control.";
 pub const MSG_NO_FERNET: &str = "El servidor no tiene configurada la clave de cifrado (FERNET_KEY). Contacta con el administrador.";
 const MSG_PATTERN: &str = "String does not match expected pattern.";
@@ -72,6 +73,8 @@ pub struct PasswordRequest {
     password_actual: String,
     /// 8 to 128 characters, at most 72 bytes, no `<`, `>` or control characters.
     password_nueva: String,
+    /// Optional; must equal `password_nueva`.
+    password_confirm: Option<String>,
 }
 
 pub fn parse_password_change(body: &Value) -> Result<(String, String), FieldErrors> {
@@ -90,6 +93,8 @@ pub fn parse_password_change(body: &Value) -> Result<(String, String), FieldErro
     if new.is_some() && !new_length_ok {
         input.error("password_nueva", length_between(8, 128));
     }
+    // Optional repetition of the new password.
+    let confirm = input.nullable_string("password_confirm").flatten();
     input.unknown_fields();
     // Our one password rule (login's clean-up would make these unusable).
     if let Some(p) = new.as_ref().filter(|_| new_length_ok) {
@@ -101,6 +106,9 @@ pub fn parse_password_change(body: &Value) -> Result<(String, String), FieldErro
         {
             input.error("password_nueva", MSG_UNUSABLE_CHARS);
         }
+    }
+    if confirm.is_some_and(|c| Some(&c) != new.as_ref()) {
+        input.error("password_confirm", MSG_CONFIRM);
     }
     match (current, new) {
         (Some(current), Some(new)) if !input.has_errors() => Ok((current, new)),
@@ -137,15 +145,15 @@ pub async fn change_password(
         changed_at: now,
         tokens_valid_from: now,
         kept_token: Some(fingerprint(&user.raw_token)),
+        // Written only over the hash just checked: of two changes at once, one wins.
+        replaces_hash: Some(user.user.password_hash.clone()),
     };
     if !state
         .store
         .set_password(user.company_id(), user.user.id, change)
         .await?
     {
-        return Err(AppError::unprocessable(vec![
-            crate::features::usuarios::MSG_NOT_FOUND.into(),
-        ]));
+        return Err(AppError::unprocessable(vec![MSG_WRONG_CURRENT.into()]));
     }
     tracing::info!(user_id = %user.user.id, "password changed by its owner");
     Ok(ApiJson::ok(OkBody { ok: true }))

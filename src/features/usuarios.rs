@@ -351,6 +351,7 @@ pub async fn reset_password(
         changed_at: temporary_password_date(),
         tokens_valid_from: Utc::now(),
         kept_token: None,
+        replaces_hash: None,
     };
     if !state.store.set_password(company_id, id, change).await? {
         return Err(AppError::not_found(MSG_NOT_FOUND));

@@ -20,6 +20,9 @@ pub struct Claims {
     pub rol: String,
     pub es_superadmin: bool,
     pub debe_cambiar_password: bool,
+    /// Random id (our addition): two logins in the same second get different
+    /// tokens, so a password change can tell its own session from the others.
+    pub jti: String,
 }
 
 /// Like [`Claims`] but every non-essential claim optional, so validly signed
@@ -129,6 +132,7 @@ impl TokenKeys {
             rol: user.role.as_str().to_string(),
             es_superadmin: user.is_superadmin,
             debe_cambiar_password: must_change_password,
+            jti: uuid::Uuid::new_v4().simple().to_string(),
         }
     }
 
@@ -207,6 +211,21 @@ mod tests {
         .map(|k| text.find(k).unwrap())
         .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert!(
+            text.ends_with('}') && text.contains(",\"jti\":\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tokens_of_the_same_user_and_second_differ() {
+        let now = Utc::now();
+        let a = sample(now);
+        let b = Claims {
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            ..a.clone()
+        };
+        assert_ne!(keys().sign(&a), keys().sign(&b));
     }
 
     #[test]

@@ -100,6 +100,8 @@ pub struct PasswordChange {
     pub changed_at: DateTime<Utc>,
     pub tokens_valid_from: DateTime<Utc>,
     pub kept_token: Option<String>,
+    /// When set, the change applies only if the stored hash is still this one.
+    pub replaces_hash: Option<String>,
 }
 
 /// One change to a user row.
@@ -444,3 +446,17 @@ macro_rules! company_columns {
     };
 }
 pub(crate) use {apartment_columns, company_columns, user_columns};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn max_users_reads_whole_numbers_and_defaults_to_four() {
+        assert_eq!(max_users(&json!({"max_usuarios": 10})), 10);
+        assert_eq!(max_users(&json!({"max_usuarios": 10.0})), 10);
+        assert_eq!(max_users(&json!({"max_usuarios": 10.5})), DEFAULT_MAX_USERS);
+        assert_eq!(max_users(&json!({})), DEFAULT_MAX_USERS);
+    }
+}

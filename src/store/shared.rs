@@ -444,7 +444,8 @@ macro_rules! store_adapter {
             async fn set_password(&self, company_id: Uuid, user_id: Uuid, change: PasswordChange) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE usuarios SET password_hash = $1, password_changed_at = $2, tokens_validos_desde = $3, \
-                     token_conservado = $4, updated_at = $5 WHERE id = $6 AND empresa_id = $7",
+                     token_conservado = $4, updated_at = $5 WHERE id = $6 AND empresa_id = $7 \
+                     AND (password_hash = $8 OR $9)",
                 )
                 .bind(&change.hash)
                 .bind(change.changed_at)
@@ -453,6 +454,8 @@ macro_rules! store_adapter {
                 .bind(now())
                 .bind(id_arg(user_id))
                 .bind(id_arg(company_id))
+                .bind(change.replaces_hash.as_deref().unwrap_or_default())
+                .bind(change.replaces_hash.is_none())
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
