@@ -213,9 +213,13 @@ pub const DEFAULT_MAX_USERS: i64 = 4;
 
 /// The user limit of a company's settings document.
 pub fn max_users(settings: &serde_json::Value) -> i64 {
-    settings
-        .get("max_usuarios")
+    let value = settings.get("max_usuarios");
+    let whole_float = value
+        .and_then(serde_json::Value::as_f64)
+        .filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
+    value
         .and_then(serde_json::Value::as_i64)
+        .or(whole_float.map(|f| f as i64))
         .unwrap_or(DEFAULT_MAX_USERS)
 }
 
