@@ -59,6 +59,13 @@ TOKEN=$(curl -s -b cookies -H "X-CSRF-Token: $CSRF" -H 'Content-Type: applicatio
     -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$BASE/api/auth/login" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
+# 50 apartments for the catalogue list.
+for i in $(seq 1 50); do
+    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+        -d "{\"nombre\":\"Apartamento $i\",\"ciudad\":\"Sevilla\",\"direccion\":\"Calle Feria $i\",\"id_externo\":\"T$((i % 5))\"}" \
+        "$BASE/api/apartamentos"
+done
+
 cat > login.lua <<LUA
 wrk.method = "POST"
 wrk.body = '{"email":"$EMAIL","password":"$PASSWORD"}'
@@ -91,6 +98,7 @@ echo "start to healthy: ${STARTUP_MS} ms   idle RSS: $((IDLE_RSS / 1024)) MiB"
 echo "scenario                       throughput     latency                           cost"
 scenario "GET /api/health" -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/api/health"
 scenario "GET /api/auth/validacion" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/validacion"
+scenario "GET /api/apartamentos (50)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/apartamentos"
 scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
 
 # Health latency while logins saturate the hashing pool.
