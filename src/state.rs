@@ -5,12 +5,16 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use crate::config::{Secrets, Settings};
+use crate::http::cache::BodyCache;
 use crate::http::ratelimit::RateLimiter;
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
 use crate::security::password::PasswordHasher;
 use crate::store::DynStore;
+
+/// How long another instance's catalogue write may take to show here.
+const CATALOGUE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -25,6 +29,8 @@ pub struct Inner {
     pub cipher: SecretBox,
     pub limiter: RateLimiter,
     pub trusted_proxies: Vec<IpNet>,
+    /// Serialised catalogue lists per company (see `http::cache`).
+    pub catalogue: BodyCache,
     /// Kept for the features that encrypt third-party keys.
     pub secrets: Secrets,
 }
@@ -50,6 +56,7 @@ impl AppState {
             cipher: SecretBox::new(secrets.fernet_key.as_deref()),
             trusted_proxies: settings.trusted_proxies()?,
             limiter,
+            catalogue: BodyCache::new(CATALOGUE_TTL),
             store,
             settings,
             secrets,

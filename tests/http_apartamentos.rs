@@ -422,9 +422,53 @@ async fn pms_settings_are_shared_with_the_profile_route(app: TestApp) {
     );
 }
 
+async fn the_list_shows_every_write_at_once(app: TestApp) {
+    app.seed_user("op@example.com", Role::Operations, false)
+        .await;
+    let token = app.login("op@example.com").await;
+    let names = |body: Value| -> Vec<String> {
+        body["apartamentos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["nombre"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let list = || async {
+        app.call("GET", "/api/apartamentos", Some(&token), None)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert!(names(list().await).is_empty());
+    let id = create(&app, &token, json!({"nombre": "Uno"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(names(list().await), vec!["Uno"], "after a create");
+    app.call(
+        "PUT",
+        &format!("/api/apartamentos/{id}"),
+        Some(&token),
+        Some(&json!({"nombre": "Dos"})),
+    )
+    .await;
+    assert_eq!(names(list().await), vec!["Dos"], "after an update");
+    app.call(
+        "DELETE",
+        &format!("/api/apartamentos/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert!(names(list().await).is_empty(), "after a delete");
+}
+
 on_both_databases!(
     catalogue_crud_with_the_original_shapes,
     bad_input_gets_the_original_answers,
     other_companies_apartments_are_not_found_and_untouched,
     pms_settings_are_shared_with_the_profile_route,
+    the_list_shows_every_write_at_once,
 );

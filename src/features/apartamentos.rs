@@ -1,14 +1,17 @@
 //! `/api/apartamentos`: the apartment catalogue of the caller's company
 //! (original-api.md 7.1-7.5). Any authenticated user.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::format::iso;
+use crate::domain::json::to_ascii_json;
 use crate::domain::sanitize::strip_html;
 use crate::domain::validation::{FieldErrors, Input, length_between};
 use crate::features::usuarios::OkBody;
@@ -16,6 +19,7 @@ use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
+use crate::http::json::JSON_CONTENT_TYPE;
 use crate::state::AppState;
 use crate::store::{Apartment, ApartmentChanges, NewApartment};
 
@@ -154,15 +158,28 @@ fn apartment_id(raw: &str) -> Result<Uuid, AppError> {
 /// Active apartments of the company, by name.
 #[utoipa::path(get, path = "/api/apartamentos", tag = "apartamentos", security(("bearer" = [])),
     responses((status = 200, description = "Apartments", body = ApartmentsBody), (status = 401, description = "No valid token", body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    user: AuthUser,
-) -> Result<ApiJson<ApartmentsBody>, AppError> {
-    let apartments = state.store.apartments(user.company_id()).await?;
-    Ok(ApiJson::ok(ApartmentsBody {
+pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Response, AppError> {
+    let company = user.company_id();
+    if let Some(body) = state.catalogue.get(company) {
+        return Ok(json_bytes(body));
+    }
+    let generation = state.catalogue.generation();
+    let apartments = state.store.apartments(company).await?;
+    let body = ApartmentsBody {
         apartamentos: apartments.into_iter().map(ApartmentView::from).collect(),
         ok: true,
-    }))
+    };
+    let bytes = Bytes::from(to_ascii_json(&body) + "\n");
+    state.catalogue.put(company, generation, bytes.clone());
+    Ok(json_bytes(bytes))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE.clone());
+    response
 }
 
 /// One apartment (soft-deleted ones too).
@@ -204,6 +221,7 @@ pub async fn create(
 ) -> Result<ApiJson<ApartmentBody>, AppError> {
     let new = parse_new(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     let apartment = state.store.create_apartment(user.company_id(), new).await?;
+    state.catalogue.invalidate(user.company_id());
     Ok(ApiJson(
         StatusCode::CREATED,
         ApartmentBody {
@@ -245,6 +263,7 @@ pub async fn update(
         .update_apartment(user.company_id(), id, changes)
         .await?
         .ok_or_else(|| AppError::not_found(MSG_NOT_FOUND))?;
+    state.catalogue.invalidate(user.company_id());
     Ok(ApiJson::ok(ApartmentBody {
         apartamento: apartment.into(),
         ok: true,
@@ -271,6 +290,7 @@ pub async fn delete(
     {
         return Err(AppError::not_found(MSG_NOT_FOUND));
     }
+    state.catalogue.invalidate(user.company_id());
     Ok(ApiJson::ok(OkBody { ok: true }))
 }
 

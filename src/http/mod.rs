@@ -1,6 +1,7 @@
 //! HTTP: envelope and errors, extractors, middleware, the router and its OpenAPI document.
 
 pub mod auth;
+pub mod cache;
 pub mod cors;
 pub mod csrf;
 pub mod docs;
