@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod features;
 pub mod http;
+pub mod integrations;
 pub mod security;
 pub mod state;
 pub mod store;

@@ -58,6 +58,7 @@ fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_logging(&cli.settings);
+    stay_sidekick::integrations::http::install_crypto_provider();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -10,6 +10,11 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stay-sidekick");
 
+fn client() -> reqwest::Client {
+    stay_sidekick::integrations::http::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -140,7 +145,7 @@ fn printed_password(stdout: &str) -> Option<String> {
 #[tokio::test]
 async fn first_start_needs_no_configuration() {
     let dir = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
+    let client = client();
     let mut server = Server::start(dir.path(), &[]);
     server.wait_healthy(&client).await;
 
@@ -235,7 +240,7 @@ async fn first_start_needs_no_configuration() {
 #[tokio::test]
 async fn admin_email_and_password_seed_the_first_superadmin() {
     let dir = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
+    let client = client();
     let mut server = Server::start(
         dir.path(),
         &[
@@ -286,7 +291,7 @@ async fn in_flight_requests_finish_after_sigterm() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let client = reqwest::Client::new();
+    let client = client();
     let mut server = Server::start(dir.path(), &[]);
     server.wait_healthy(&client).await;
     // A login spends ~0.2 s (more in debug builds) in bcrypt: stop meanwhile.

@@ -1,5 +1,6 @@
 //! Pure logic with no I/O: sanitizers, validation rules, password policy.
 
+pub mod dates;
 pub mod endpoint;
 pub mod format;
 pub mod json;

@@ -194,6 +194,7 @@ impl TestApp {
 
     /// Serves any router (e.g. probe routes behind the real middleware).
     pub async fn serve_router(db: TestDb, state: AppState, router: Router) -> TestApp {
+        stay_sidekick::integrations::http::install_crypto_provider();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -1,0 +1,7 @@
+//! Third-party APIs, one module per provider behind small traits, all on the
+//! one outbound HTTP client of `http.rs` (timeouts, size cap, no redirects to
+//! other hosts, no private addresses).
+
+pub mod http;
+pub mod pms;
+pub mod smoobu;
