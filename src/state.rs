@@ -7,6 +7,7 @@ use ipnet::IpNet;
 use crate::config::{Secrets, Settings};
 use crate::http::cache::BodyCache;
 use crate::http::ratelimit::RateLimiter;
+use crate::integrations::http::Outbound;
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
@@ -29,6 +30,8 @@ pub struct Inner {
     pub cipher: SecretBox,
     pub limiter: RateLimiter,
     pub trusted_proxies: Vec<IpNet>,
+    /// The one outbound HTTP client (PMS and other third parties).
+    pub outbound: Outbound,
     /// Serialised catalogue lists per company (see `http::cache`).
     pub catalogue: BodyCache,
     /// Kept for the features that encrypt third-party keys.
@@ -57,6 +60,7 @@ impl AppState {
             trusted_proxies: settings.trusted_proxies()?,
             limiter,
             catalogue: BodyCache::new(CATALOGUE_TTL),
+            outbound: Outbound::new(settings.allow_private_pms_endpoints)?,
             store,
             settings,
             secrets,

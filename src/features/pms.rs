@@ -17,10 +17,15 @@ use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
+use crate::integrations::pms::{PmsApartment, PmsClient};
+use crate::integrations::smoobu::{self, SmoobuClient};
 use crate::state::AppState;
-use crate::store::{PmsConfig, PmsSettings};
+use crate::store::{ApartmentUpsert, PmsConfig, PmsSettings, SyncLog, SyncLogFor, UpsertReport};
+use url::Url;
 
 const MSG_NOTHING_TO_DELETE: &str = "No hay configuración PMS para eliminar.";
+const MSG_NOT_CONFIGURED: &str = "No hay configuración PMS. Guarda tu API key primero.";
+const MSG_UNDECRYPTABLE: &str = "No se pudo descifrar la API key. Vuelve a configurarla.";
 
 /// What a save asks for, once validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,4 +303,176 @@ mod tests {
             "omitted endpoint is cleared, as the original"
         );
     }
+}
+
+/// The client of the company's configured PMS, or the original's 400s.
+pub fn client_for(
+    state: &AppState,
+    config: Option<PmsConfig>,
+) -> Result<(Box<dyn PmsClient>, &'static str), AppError> {
+    let config = config
+        .filter(|c| {
+            c.api_key_encrypted
+                .as_deref()
+                .is_some_and(|k| !k.is_empty())
+        })
+        .ok_or_else(|| AppError::bad_request(MSG_NOT_CONFIGURED))?;
+    let decrypt = |value: &str| {
+        state
+            .cipher
+            .decrypt(value)
+            .map_err(|_| AppError::bad_request(MSG_UNDECRYPTABLE))
+    };
+    let key = decrypt(config.api_key_encrypted.as_deref().unwrap_or_default())?;
+    let secret = match config
+        .api_secret_encrypted
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
+        Some(secret) => Some(decrypt(secret)?),
+        None => None,
+    };
+    let base = |default: &str| {
+        let text = config
+            .endpoint
+            .as_deref()
+            .filter(|e| !e.is_empty())
+            .unwrap_or(default);
+        Url::parse(text).map_err(|_| AppError::bad_request(crate::domain::endpoint::MSG_ENDPOINT))
+    };
+    match config.provider.as_str() {
+        "smoobu" => Ok((
+            Box::new(SmoobuClient::new(
+                state.outbound.clone(),
+                base(smoobu::DEFAULT_BASE_URL)?,
+                key,
+                secret,
+            )),
+            "Smoobu",
+        )),
+        other => Err(AppError::bad_request(format!(
+            "El proveedor '{other}' aún no está soportado."
+        ))),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncCounts {
+    pub actualizados: u32,
+    pub nuevos: u32,
+    pub total: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncBody {
+    pub ok: bool,
+    pub resultado: SyncCounts,
+    /// Apartments left out, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// An apartment of the PMS as a catalogue row, or why it cannot be one.
+fn catalogue_row(apartment: PmsApartment) -> Result<ApartmentUpsert, String> {
+    let too_long = [
+        ("id", apartment.id.chars().count() > 100),
+        ("nombre", apartment.name.chars().count() > 200),
+        (
+            "direccion",
+            apartment
+                .street
+                .as_ref()
+                .is_some_and(|s| s.chars().count() > 300),
+        ),
+        (
+            "ciudad",
+            apartment
+                .city
+                .as_ref()
+                .is_some_and(|s| s.chars().count() > 100),
+        ),
+    ];
+    if let Some((field, _)) = too_long.iter().find(|(_, long)| *long) {
+        return Err(format!(
+            "Apartamento {}: el campo {field} es demasiado largo.",
+            apartment.id.chars().take(40).collect::<String>()
+        ));
+    }
+    Ok(ApartmentUpsert {
+        external_id: Some(apartment.id.clone()),
+        pms_id: apartment.id,
+        name: apartment.name,
+        address: apartment.street,
+        city: apartment.city,
+    })
+}
+
+/// Brings the PMS's apartments into the catalogue (upsert by `id_pms`, one
+/// transaction, logged in `logs_sincronizacion`). Smoobu for now; other
+/// providers answer 400 until their clients exist.
+#[utoipa::path(post, path = "/api/apartamentos/sincronizacion/smoobu", tag = "apartamentos", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Synced", body = SyncBody),
+        (status = 400, description = "No PMS settings, unreadable key, unsupported provider, or the PMS failed", body = ErrorBody),
+        (status = 429, description = "Rate limit (10/hour)", body = ErrorBody),
+    ))]
+pub async fn sync(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<ApiJson<SyncBody>, AppError> {
+    let company = user.company_id();
+    let (client, provider) = client_for(&state, state.store.pms_config(company).await?)?;
+    let apartments = match client.apartments().await {
+        Ok(apartments) => apartments,
+        Err(err) => {
+            tracing::warn!(%company, provider, error = %err, "PMS sync failed");
+            let detail = format!("Error de conexión con {provider}: {err}");
+            state
+                .store
+                .log_sync(
+                    company,
+                    SyncLog {
+                        origin: "pms",
+                        status: "error",
+                        records: None,
+                        detail: Some(detail),
+                    },
+                )
+                .await?;
+            return Err(AppError::bad_request(format!(
+                "Error al conectar con {provider}: {err}"
+            )));
+        }
+    };
+    let (rows, warnings): (Vec<_>, Vec<_>) = apartments
+        .into_iter()
+        .map(catalogue_row)
+        .partition(Result::is_ok);
+    let rows: Vec<ApartmentUpsert> = rows.into_iter().filter_map(Result::ok).collect();
+    let warnings: Vec<String> = warnings.into_iter().filter_map(Result::err).collect();
+    let origin = provider.to_lowercase();
+    let log: SyncLogFor = Box::new(move |r: UpsertReport| SyncLog {
+        origin: "pms",
+        status: "exito",
+        records: Some((r.created + r.updated) as i32),
+        detail: Some(format!(
+            "{provider}: {} nuevos, {} actualizados",
+            r.created, r.updated
+        )),
+    });
+    let report = state
+        .store
+        .upsert_apartments(company, &rows, &origin, log)
+        .await?;
+    state.catalogue.invalidate(company);
+    tracing::info!(%company, provider, created = report.created, updated = report.updated, "PMS apartments synced");
+    Ok(ApiJson::ok(SyncBody {
+        ok: true,
+        resultado: SyncCounts {
+            actualizados: report.updated,
+            nuevos: report.created,
+            total: report.created + report.updated,
+        },
+        warnings,
+    }))
 }

@@ -81,6 +81,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             pms::put_config,
             pms::delete_config
         ))
+        .routes(routes!(pms::sync))
         .routes(routes!(
             apartamentos::get,
             apartamentos::update,

@@ -142,6 +142,37 @@ pub struct NewApartment {
     pub city: Option<String>,
 }
 
+/// An apartment from a PMS or a spreadsheet, upserted by `id_pms` (7.11).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApartmentUpsert {
+    pub pms_id: String,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub address: Option<String>,
+    pub city: Option<String>,
+}
+
+/// Counts of an upsert batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpsertReport {
+    pub created: u32,
+    pub updated: u32,
+}
+
+/// A row of `logs_sincronizacion`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncLog {
+    /// `pms`, `xlsx`, `google_contacts`, `heatmap_pms`.
+    pub origin: &'static str,
+    /// `exito`, `error`, `parcial`.
+    pub status: &'static str,
+    pub records: Option<i32>,
+    pub detail: Option<String>,
+}
+
+/// Builds the log row of an upsert from its counts.
+pub type SyncLogFor = Box<dyn FnOnce(UpsertReport) -> SyncLog + Send>;
+
 /// A partial update: `None` keeps a column, `Some(None)` writes NULL.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApartmentChanges {
@@ -357,6 +388,26 @@ pub trait Store: Send + Sync + 'static {
     /// Soft delete; false when the apartment is not in the company.
     async fn deactivate_apartment(&self, company_id: Uuid, apartment_id: Uuid)
     -> StoreResult<bool>;
+
+    /// Upserts by (company, `id_pms`) in one transaction (all or nothing):
+    /// existing rows get `id_externo`, `nombre`, non-empty `direccion`/`ciudad`,
+    /// and are reactivated (origin unchanged); new rows get `origin`. The log
+    /// row is written in the same transaction.
+    async fn upsert_apartments(
+        &self,
+        company_id: Uuid,
+        rows: &[ApartmentUpsert],
+        origin: &str,
+        log: SyncLogFor,
+    ) -> StoreResult<UpsertReport>;
+    /// Appends to `logs_sincronizacion`.
+    async fn log_sync(&self, company_id: Uuid, log: SyncLog) -> StoreResult<()>;
+    /// The company's sync log, newest first: (origin, status, records, detail).
+    async fn sync_logs(
+        &self,
+        company_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String, Option<i32>, Option<String>)>>;
 
     // --- integrations of one company ---
 

@@ -159,6 +159,23 @@ macro_rules! store_adapter {
                 .await?)
         }
 
+        async fn insert_log(tx: &mut sqlx::Transaction<'_, $db>, company_id: Uuid, log: SyncLog) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO logs_sincronizacion (id, empresa_id, origen, estado, num_registros, detalle, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id_arg(Uuid::new_v4()))
+            .bind(id_arg(company_id))
+            .bind(log.origin)
+            .bind(log.status)
+            .bind(log.records)
+            .bind(&log.detail)
+            .bind(now())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
         #[async_trait]
         impl Store for $store {
             async fn ping(&self) -> StoreResult<()> {
@@ -630,6 +647,81 @@ macro_rules! store_adapter {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn upsert_apartments(&self, company_id: Uuid, rows: &[ApartmentUpsert], origin: &str, log: SyncLogFor) -> StoreResult<UpsertReport> {
+                let mut tx = self.pool.begin().await?;
+                // One import or sync of a company at a time.
+                if !lock_company(&mut tx, company_id).await? {
+                    return Err(StoreError::Other(format!("company {company_id} does not exist")));
+                }
+                let mut report = UpsertReport::default();
+                for row in rows {
+                    let at = now();
+                    let updated = sqlx::query(
+                        "UPDATE apartamentos SET id_externo = $1, nombre = $2, \
+                         direccion = CASE WHEN $3 IS NULL OR $3 = '' THEN direccion ELSE $3 END, \
+                         ciudad = CASE WHEN $4 IS NULL OR $4 = '' THEN ciudad ELSE $4 END, \
+                         activo = $5, updated_at = $6 WHERE empresa_id = $7 AND id_pms = $8",
+                    )
+                    .bind(&row.external_id)
+                    .bind(&row.name)
+                    .bind(&row.address)
+                    .bind(&row.city)
+                    .bind(true)
+                    .bind(at)
+                    .bind(id_arg(company_id))
+                    .bind(&row.pms_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if updated.rows_affected() > 0 {
+                        report.updated += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO apartamentos (id, empresa_id, id_externo, nombre, direccion, ciudad, id_pms, pms_origen, activo, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+                    )
+                    .bind(id_arg(Uuid::new_v4()))
+                    .bind(id_arg(company_id))
+                    .bind(&row.external_id)
+                    .bind(&row.name)
+                    .bind(&row.address)
+                    .bind(&row.city)
+                    .bind(&row.pms_id)
+                    .bind(origin)
+                    .bind(true)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    report.created += 1;
+                }
+                insert_log(&mut tx, company_id, log(report)).await?;
+                tx.commit().await?;
+                Ok(report)
+            }
+
+            async fn log_sync(&self, company_id: Uuid, log: SyncLog) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                insert_log(&mut tx, company_id, log).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn sync_logs(&self, company_id: Uuid, limit: i64) -> StoreResult<Vec<(String, String, Option<i32>, Option<String>)>> {
+                let rows = sqlx::query(
+                    "SELECT origen, estado, num_registros, detalle FROM logs_sincronizacion WHERE empresa_id = $1 \
+                     ORDER BY created_at DESC, id LIMIT $2",
+                )
+                .bind(id_arg(company_id))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    out.push((row.try_get("origen")?, row.try_get("estado")?, row.try_get("num_registros")?, row.try_get("detalle")?));
+                }
+                Ok(out)
             }
         }
 

@@ -14,10 +14,10 @@ use uuid::fmt::Hyphenated;
 
 use super::shared::store_adapter;
 use super::{
-    AddUser, AiConfig, Apartment, ApartmentChanges, ChangeRole, Company, NewApartment, NewCompany,
-    NewUser, PasswordChange, PmsConfig, PmsSettings, RemoveUser, Role, Store, StoreError,
-    StoreResult, SuperadminSpec, User, UserChange, apartment_columns, company_columns, max_users,
-    now, user_columns,
+    AddUser, AiConfig, Apartment, ApartmentChanges, ApartmentUpsert, ChangeRole, Company,
+    NewApartment, NewCompany, NewUser, PasswordChange, PmsConfig, PmsSettings, RemoveUser, Role,
+    Store, StoreError, StoreResult, SuperadminSpec, SyncLog, SyncLogFor, UpsertReport, User,
+    UserChange, apartment_columns, company_columns, max_users, now, user_columns,
 };
 
 #[derive(Clone)]

@@ -1,0 +1,230 @@
+//! `POST /api/apartamentos/sincronizacion/smoobu` against a local server that
+//! speaks Smoobu's wire format, on SQLite and PostgreSQL.
+
+mod support;
+
+use serde_json::{Value, json};
+use stay_sidekick::store::Role;
+use support::{TestApp, TestDb, envelope};
+use wiremock::matchers::{header_exists, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The application with PMS endpoints allowed on loopback (the mock server).
+async fn app_on(db: TestDb) -> TestApp {
+    let mut settings = support::settings(db.url());
+    settings.allow_private_pms_endpoints = true;
+    TestApp::spawn_with(db, settings).await
+}
+
+async fn smoobu_with(apartments: Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/apartments"))
+        .and(header_exists("x-signature"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"apartments": apartments})))
+        .mount(&server)
+        .await;
+    for (id, street, city) in [(101, "C/ Feria 1", "Sevilla"), (102, "", "Cádiz")] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/apartments/{id}")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"id": id, "location": {"street": street, "city": city}})),
+            )
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+async fn synced_apartments_are_upserted_by_pms_id(app: TestApp) {
+    let user = app
+        .seed_user("op@example.com", Role::Operations, false)
+        .await;
+    let token = app.login("op@example.com").await;
+    let sync = || {
+        app.call(
+            "POST",
+            "/api/apartamentos/sincronizacion/smoobu",
+            Some(&token),
+            None,
+        )
+    };
+    let none = sync().await;
+    assert_eq!(none.status(), 400);
+    assert_eq!(
+        envelope(none).await,
+        vec!["No hay configuración PMS. Guarda tu API key primero."]
+    );
+
+    let server =
+        smoobu_with(json!([{"id": 101, "name": "Ático Centro"}, {"id": 102, "name": "Bajo Viña"}]))
+            .await;
+    let saved = app
+        .call(
+            "PUT",
+            "/api/apartamentos/pms",
+            Some(&token),
+            Some(&json!({"proveedor": "smoobu", "api_key": "K:S", "endpoint": server.uri()})),
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    let first = sync().await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.json::<Value>().await.unwrap(),
+        json!({"ok": true, "resultado": {"actualizados": 0, "nuevos": 2, "total": 2}})
+    );
+    let listed: Value = app
+        .call("GET", "/api/apartamentos", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let apartments = listed["apartamentos"].as_array().unwrap();
+    assert_eq!(apartments.len(), 2, "the list shows the sync at once");
+    let atico = apartments.iter().find(|a| a["id_pms"] == "101").unwrap();
+    assert_eq!(
+        (
+            atico["nombre"].as_str(),
+            atico["pms_origen"].as_str(),
+            atico["ciudad"].as_str()
+        ),
+        (Some("Ático Centro"), Some("smoobu"), Some("Sevilla"))
+    );
+    assert_eq!(atico["id_externo"], "101");
+    let bajo = apartments.iter().find(|a| a["id_pms"] == "102").unwrap();
+    assert_eq!(
+        bajo["direccion"],
+        Value::Null,
+        "an empty street is no address"
+    );
+
+    // Deleted here, synced again: reactivated and counted as updated, not duplicated.
+    let id = atico["id"].as_str().unwrap();
+    app.call(
+        "DELETE",
+        &format!("/api/apartamentos/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    let again: Value = sync().await.json().await.unwrap();
+    assert_eq!(
+        again["resultado"],
+        json!({"actualizados": 2, "nuevos": 0, "total": 2})
+    );
+    let listed: Value = app
+        .call("GET", "/api/apartamentos", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["apartamentos"].as_array().unwrap().len(), 2);
+    let logs = app.store().sync_logs(user.company_id, 10).await.unwrap();
+    assert_eq!(logs.len(), 2);
+    assert_eq!(
+        logs[0],
+        (
+            "pms".into(),
+            "exito".into(),
+            Some(2),
+            Some("Smoobu: 0 nuevos, 2 actualizados".into())
+        )
+    );
+}
+
+async fn provider_failures_are_400_and_logged(app: TestApp) {
+    let user = app
+        .seed_user("op@example.com", Role::Operations, false)
+        .await;
+    let token = app.login("op@example.com").await;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/apartments"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    app.call(
+        "PUT",
+        "/api/apartamentos/pms",
+        Some(&token),
+        Some(&json!({"proveedor": "smoobu", "api_key": "K:S", "endpoint": server.uri()})),
+    )
+    .await;
+    let failed = app
+        .call(
+            "POST",
+            "/api/apartamentos/sincronizacion/smoobu",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(failed.status(), 400);
+    assert_eq!(
+        envelope(failed).await,
+        vec!["Error al conectar con Smoobu: HTTP 500"]
+    );
+    let logs = app.store().sync_logs(user.company_id, 10).await.unwrap();
+    assert_eq!(
+        logs,
+        vec![(
+            "pms".into(),
+            "error".into(),
+            None,
+            Some("Error de conexión con Smoobu: HTTP 500".into())
+        )]
+    );
+    assert!(
+        app.store()
+            .apartments(user.company_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+
+    app.call(
+        "PUT",
+        "/api/apartamentos/pms",
+        Some(&token),
+        Some(&json!({"proveedor": "hostaway", "api_key": "k"})),
+    )
+    .await;
+    let unsupported = app
+        .call(
+            "POST",
+            "/api/apartamentos/sincronizacion/smoobu",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(unsupported.status(), 400);
+    assert_eq!(
+        envelope(unsupported).await,
+        vec!["El proveedor 'hostaway' aún no está soportado."]
+    );
+}
+
+macro_rules! on_both {
+    ($($case:ident),*) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(super::app_on(super::TestDb::sqlite()).await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let Some(db) = super::TestDb::postgres().await else {
+                    assert!(std::env::var_os("CI").is_none(), "CI must set TEST_DATABASE_URL");
+                    return;
+                };
+                super::$case(super::app_on(db).await).await;
+            })*
+        }
+    };
+}
+
+on_both!(
+    synced_apartments_are_upserted_by_pms_id,
+    provider_failures_are_400_and_logged
+);
