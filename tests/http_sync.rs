@@ -205,6 +205,56 @@ async fn provider_failures_are_400_and_logged(app: TestApp) {
     );
 }
 
+async fn beds24_properties_are_synced_through_the_same_route(app: TestApp) {
+    let user = app
+        .seed_user("op@example.com", Role::Operations, false)
+        .await;
+    let token = app.login("op@example.com").await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/properties"))
+        .and(wiremock::matchers::header("token", "long-life"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": true, "pages": {"nextPageExists": false}, "data": [{"id": 55, "name": "Casa Sol", "city": "Málaga"}]
+        })))
+        .mount(&server)
+        .await;
+    let endpoint = format!("{}/v2", server.uri());
+    app.call(
+        "PUT",
+        "/api/apartamentos/pms",
+        Some(&token),
+        Some(&json!({"proveedor": "beds24", "api_key": "long-life", "endpoint": endpoint})),
+    )
+    .await;
+    let synced = app
+        .call(
+            "POST",
+            "/api/apartamentos/sincronizacion/smoobu",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(synced.status(), 200);
+    assert_eq!(
+        synced.json::<Value>().await.unwrap()["resultado"],
+        json!({"actualizados": 0, "nuevos": 1, "total": 1})
+    );
+    let apartments = app.store().apartments(user.company_id).await.unwrap();
+    assert_eq!(
+        (
+            apartments[0].pms_id.as_deref(),
+            apartments[0].origin.as_deref()
+        ),
+        (Some("55"), Some("beds24"))
+    );
+    let logs = app.store().sync_logs(user.company_id, 1).await.unwrap();
+    assert_eq!(
+        logs[0].3.as_deref(),
+        Some("Beds24: 1 nuevos, 0 actualizados")
+    );
+}
+
 macro_rules! on_both {
     ($($case:ident),*) => {
         mod sqlite {
@@ -226,5 +276,6 @@ macro_rules! on_both {
 
 on_both!(
     synced_apartments_are_upserted_by_pms_id,
-    provider_failures_are_400_and_logged
+    provider_failures_are_400_and_logged,
+    beds24_properties_are_synced_through_the_same_route
 );

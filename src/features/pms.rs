@@ -17,6 +17,7 @@ use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
+use crate::integrations::beds24::{self, Beds24Client};
 use crate::integrations::pms::{PmsApartment, PmsClient};
 use crate::integrations::smoobu::{self, SmoobuClient};
 use crate::state::AppState;
@@ -350,6 +351,14 @@ pub fn client_for(
             )),
             "Smoobu",
         )),
+        "beds24" => Ok((
+            Box::new(Beds24Client::new(
+                state.outbound.clone(),
+                base(beds24::DEFAULT_BASE_URL)?,
+                key,
+            )),
+            "Beds24",
+        )),
         other => Err(AppError::bad_request(format!(
             "El proveedor '{other}' aún no está soportado."
         ))),
@@ -408,8 +417,9 @@ fn catalogue_row(apartment: PmsApartment) -> Result<ApartmentUpsert, String> {
 }
 
 /// Brings the PMS's apartments into the catalogue (upsert by `id_pms`, one
-/// transaction, logged in `logs_sincronizacion`). Smoobu for now; other
-/// providers answer 400 until their clients exist.
+/// transaction, logged in `logs_sincronizacion`). The route keeps its name;
+/// with Beds24 configured it syncs Beds24 properties. Hostaway and Cloudbeds
+/// answer 400 (not supported yet).
 #[utoipa::path(post, path = "/api/apartamentos/sincronizacion/smoobu", tag = "apartamentos", security(("bearer" = [])),
     responses(
         (status = 200, description = "Synced", body = SyncBody),
