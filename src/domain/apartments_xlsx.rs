@@ -1,0 +1,303 @@
+//! The apartments spreadsheet (original-api.md 13.1): header mode with the
+//! original's aliases, or the company's column numbers; one catalogue row per
+//! data row, or a row error.
+
+/// The company's column numbers (1-based; 0 = not used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ColumnOverride {
+    pub id: u32,
+    pub name: u32,
+    pub address: u32,
+    pub city: u32,
+}
+
+impl ColumnOverride {
+    /// From `configuracion.xlsx_apartamentos`; active only with both id and name set.
+    pub fn from_settings(value: Option<&serde_json::Value>) -> Option<ColumnOverride> {
+        let value = value?;
+        let get = |k: &str| {
+            value
+                .get(k)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+                .min(u32::MAX as u64) as u32
+        };
+        let columns = ColumnOverride {
+            id: get("col_id_externo"),
+            name: get("col_nombre"),
+            address: get("col_direccion"),
+            city: get("col_ciudad"),
+        };
+        (columns.id > 0 && columns.name > 0).then_some(columns)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetApartment {
+    /// Column A, or the external id when column A is empty: the upsert key.
+    pub pms_id: String,
+    pub external_id: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub city: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    pub apartments: Vec<SheetApartment>,
+    /// Row errors (the row is left out) or, when `fatal`, why nothing was read.
+    pub errors: Vec<String>,
+    pub fatal: bool,
+}
+
+const ID_HEADERS: &[&str] = &["id", "id_externo", "identificador"];
+const NAME_HEADERS: &[&str] = &["nombre", "name", "propiedad", "apartment"];
+const ADDRESS_HEADERS: &[&str] = &["direccion", "dirección", "address"];
+const CITY_HEADERS: &[&str] = &["ciudad", "city"];
+
+fn fatal(errors: Vec<String>) -> Parsed {
+    Parsed {
+        apartments: Vec::new(),
+        errors,
+        fatal: true,
+    }
+}
+
+/// Columns (0-based) of each field.
+struct Mapping {
+    id: Vec<usize>,
+    name: Vec<usize>,
+    address: Vec<usize>,
+    city: Vec<usize>,
+}
+
+fn header_mapping(header: &[Option<String>]) -> Result<Mapping, Vec<String>> {
+    let columns = |aliases: &[&str]| -> Vec<usize> {
+        header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                h.as_deref()
+                    .is_some_and(|h| aliases.contains(&h.trim().to_lowercase().as_str()))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mapping = Mapping {
+        id: columns(ID_HEADERS),
+        name: columns(NAME_HEADERS),
+        address: columns(ADDRESS_HEADERS),
+        city: columns(CITY_HEADERS),
+    };
+    let mut missing = Vec::new();
+    if mapping.id.is_empty() {
+        missing.push("No se encontró columna de ID (id, id_externo, identificador).".to_string());
+    }
+    if mapping.name.is_empty() {
+        missing.push(
+            "No se encontró columna de nombre (nombre, name, propiedad, apartment).".to_string(),
+        );
+    }
+    if missing.is_empty() {
+        Ok(mapping)
+    } else {
+        Err(missing)
+    }
+}
+
+/// The right-most non-empty mapped cell, trimmed (a blank cell gives "").
+fn field(row: &[Option<String>], columns: &[usize]) -> Option<String> {
+    columns
+        .iter()
+        .filter_map(|&c| row.get(c).cloned().flatten())
+        .map(|v| v.trim().to_string())
+        .next_back()
+}
+
+/// Column limits of `apartamentos` (longer values are row errors, not 500s).
+fn too_long(apartment: &SheetApartment) -> Option<&'static str> {
+    let over = |v: &str, max: usize| v.chars().count() > max;
+    if over(&apartment.pms_id, 100) || over(&apartment.external_id, 100) {
+        Some("ID")
+    } else if over(&apartment.name, 200) {
+        Some("nombre")
+    } else if apartment.address.as_deref().is_some_and(|a| over(a, 300)) {
+        Some("dirección")
+    } else if apartment.city.as_deref().is_some_and(|c| over(c, 100)) {
+        Some("ciudad")
+    } else {
+        None
+    }
+}
+
+pub fn parse(rows: &[Vec<Option<String>>], columns: Option<ColumnOverride>) -> Parsed {
+    if rows.len() < 2 {
+        return fatal(vec![
+            "El archivo Excel debe tener cabeceras + al menos una fila de datos.".to_string(),
+        ]);
+    }
+    let mapping = match columns {
+        Some(c) => {
+            let one = |n: u32| {
+                if n > 0 {
+                    vec![n as usize - 1]
+                } else {
+                    Vec::new()
+                }
+            };
+            Mapping {
+                id: one(c.id),
+                name: one(c.name),
+                address: one(c.address),
+                city: one(c.city),
+            }
+        }
+        None => match header_mapping(&rows[0]) {
+            Ok(mapping) => mapping,
+            Err(errors) => return fatal(errors),
+        },
+    };
+    let mut parsed = Parsed::default();
+    for (index, row) in rows.iter().enumerate().skip(1) {
+        let line = index + 1;
+        let column_a = row
+            .first()
+            .cloned()
+            .flatten()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        let Some(external_id) = field(row, &mapping.id).filter(|v| !v.is_empty()) else {
+            parsed
+                .errors
+                .push(format!("Fila {line}: falta el ID externo del apartamento."));
+            continue;
+        };
+        let Some(name) = field(row, &mapping.name).filter(|v| !v.is_empty()) else {
+            parsed
+                .errors
+                .push(format!("Fila {line}: falta el nombre del apartamento."));
+            continue;
+        };
+        let apartment = SheetApartment {
+            pms_id: column_a.unwrap_or_else(|| external_id.clone()),
+            external_id,
+            name,
+            address: field(row, &mapping.address),
+            city: field(row, &mapping.city),
+        };
+        if let Some(what) = too_long(&apartment) {
+            parsed
+                .errors
+                .push(format!("Fila {line}: el campo {what} es demasiado largo."));
+            continue;
+        }
+        parsed.apartments.push(apartment);
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(data: &[&[&str]]) -> Vec<Vec<Option<String>>> {
+        data.iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| (!c.is_empty()).then(|| c.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn header_mode_with_aliases_and_column_a_as_key() {
+        let sheet = rows(&[
+            &["Ref", " Name ", "ID", "Dirección", "City", "ciudad"],
+            &["101", "Ático", "T1", "C/ Sol 1", "Sevilla", "Cádiz"],
+            &["", "Bajo", "T2", "", "", "  "],
+            &["103", "", "T3", "", "", ""],
+            &["104", "Sin id", "", "", "", ""],
+        ]);
+        let parsed = parse(&sheet, None);
+        assert!(!parsed.fatal);
+        assert_eq!(
+            parsed.apartments[0],
+            SheetApartment {
+                pms_id: "101".into(),
+                external_id: "T1".into(),
+                name: "Ático".into(),
+                address: Some("C/ Sol 1".into()),
+                city: Some("Cádiz".into())
+            }
+        );
+        assert_eq!(
+            parsed.apartments[1].pms_id, "T2",
+            "column A empty: the external id is the key"
+        );
+        assert_eq!(
+            parsed.apartments[1].city.as_deref(),
+            Some(""),
+            "a blank right-most cell wins with an empty value"
+        );
+        assert_eq!(
+            parsed.errors,
+            vec![
+                "Fila 4: falta el nombre del apartamento.",
+                "Fila 5: falta el ID externo del apartamento."
+            ]
+        );
+    }
+
+    #[test]
+    fn fatal_errors() {
+        assert_eq!(
+            parse(&rows(&[&["id", "nombre"]]), None).errors,
+            vec!["El archivo Excel debe tener cabeceras + al menos una fila de datos."]
+        );
+        let parsed = parse(&rows(&[&["x", "y"], &["1", "2"]]), None);
+        assert!(parsed.fatal);
+        assert_eq!(parsed.errors.len(), 2);
+    }
+
+    #[test]
+    fn override_mode_ignores_headers() {
+        let sheet = rows(&[
+            &["ID", "Tipología", "Grupo", "Dirección completa", "Código"],
+            &["1", "La Victoria", "XX", "Calle del Faro, 1", "VIC-001"],
+        ]);
+        let columns = ColumnOverride {
+            id: 5,
+            name: 2,
+            address: 4,
+            city: 12,
+        };
+        let parsed = parse(&sheet, Some(columns));
+        assert_eq!(
+            parsed.apartments[0],
+            SheetApartment {
+                pms_id: "1".into(),
+                external_id: "VIC-001".into(),
+                name: "La Victoria".into(),
+                address: Some("Calle del Faro, 1".into()),
+                city: None
+            }
+        );
+        assert_eq!(
+            ColumnOverride::from_settings(Some(
+                &serde_json::json!({"col_id_externo": 0, "col_nombre": 2})
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn values_longer_than_their_column_are_row_errors() {
+        let long = "x".repeat(201);
+        let sheet = rows(&[&["id", "nombre"], &["1", long.as_str()]]);
+        assert_eq!(
+            parse(&sheet, None).errors,
+            vec!["Fila 2: el campo nombre es demasiado largo."]
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! Reading the first visible sheet of an XLSX upload as rows of text, without
+//! trusting the file: the zip's declared sizes are checked before any XML is
+//! parsed (zip bombs, huge shared-string tables), and cells are streamed one by
+//! one with caps on rows and columns (a sheet may declare billions of cells).
+
+use std::io::{Cursor, Read, Seek};
+
+use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx};
+
+/// What an upload may cost at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Sum of the declared uncompressed sizes of every part.
+    pub max_uncompressed: u64,
+    /// Declared uncompressed size of `xl/sharedStrings.xml`.
+    pub max_shared_strings: u64,
+    /// Parts in the zip.
+    pub max_entries: usize,
+    /// Largest uncompressed/compressed ratio of a part over 1 MiB.
+    pub max_ratio: u64,
+    pub max_rows: u32,
+    /// Columns past this are ignored.
+    pub max_columns: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_uncompressed: 200 * 1024 * 1024,
+            max_shared_strings: 50 * 1024 * 1024,
+            max_entries: 5_000,
+            max_ratio: 200,
+            max_rows: 50_000,
+            max_columns: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    /// Not an XLSX (not a zip, or a zip without a workbook).
+    #[error("No se pudo abrir el archivo Excel: {0}")]
+    Open(String),
+    /// Declared sizes or counts over the limits.
+    #[error("El archivo Excel es demasiado grande o está comprimido de forma sospechosa: {0}")]
+    TooBig(String),
+    #[error("El archivo Excel no tiene hojas de cálculo.")]
+    NoSheet,
+    #[error("El archivo Excel tiene más de {0} filas.")]
+    TooManyRows(u32),
+}
+
+/// Checks the zip's central directory against `limits`.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(zip_message(&e)))?;
+    if archive.len() > limits.max_entries {
+        return Err(SheetError::TooBig(format!("{} partes", archive.len())));
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| SheetError::Open(zip_message(&e)))?;
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        total = total.saturating_add(size);
+        if size > 1024 * 1024 && size / packed > limits.max_ratio {
+            return Err(SheetError::TooBig(format!(
+                "{name} se expande {}x",
+                size / packed
+            )));
+        }
+        if name.eq_ignore_ascii_case("xl/sharedStrings.xml") && size > limits.max_shared_strings {
+            return Err(SheetError::TooBig(format!(
+                "tabla de textos de {size} bytes"
+            )));
+        }
+    }
+    if total > limits.max_uncompressed {
+        return Err(SheetError::TooBig(format!("{total} bytes descomprimido")));
+    }
+    Ok(())
+}
+
+fn zip_message(err: &zip::result::ZipError) -> String {
+    match err {
+        zip::result::ZipError::InvalidArchive(_) | zip::result::ZipError::UnsupportedArchive(_) => {
+            "File is not a zip file".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Python's `str()` of a cell value, as the original's parsers used it.
+fn cell_text(value: &DataRef<'_>) -> Option<String> {
+    match value {
+        DataRef::Empty | DataRef::Error(_) => None,
+        DataRef::String(s) => Some(s.clone()),
+        DataRef::SharedString(s) => Some((*s).to_string()),
+        DataRef::Int(i) => Some(i.to_string()),
+        // openpyxl reads a stored "101" as the integer 101: whole numbers have no ".0".
+        DataRef::Float(f) => Some(if f.fract() == 0.0 && f.abs() < 1e15 {
+            format!("{}", *f as i64)
+        } else {
+            f.to_string()
+        }),
+        DataRef::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+        DataRef::DateTime(d) => d
+            .as_datetime()
+            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Some(s.clone()),
+    }
+}
+
+/// The rows of the first visible worksheet (row 0 is the sheet's first row);
+/// each row as its cells' text, `None` for empty cells. Trailing empty rows
+/// are dropped.
+pub fn read_rows(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<Option<String>>>, SheetError> {
+    check_zip(bytes, limits)?;
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(e.to_string()))?;
+    let sheet = workbook
+        .sheets_metadata()
+        .iter()
+        .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .ok_or(SheetError::NoSheet)?;
+    stream_rows(&mut workbook, &sheet, limits)
+}
+
+fn stream_rows<RS: Read + Seek>(
+    workbook: &mut Xlsx<RS>,
+    sheet: &str,
+    limits: &Limits,
+) -> Result<Vec<Vec<Option<String>>>, SheetError> {
+    let mut reader = workbook
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| SheetError::Open(e.to_string()))?;
+    let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+    while let Some(cell) = reader
+        .next_cell()
+        .map_err(|e| SheetError::Open(e.to_string()))?
+    {
+        let (row, column) = cell.get_position();
+        if column >= limits.max_columns {
+            continue;
+        }
+        let Some(text) = cell_text(cell.get_value()) else {
+            continue;
+        };
+        if row >= limits.max_rows {
+            return Err(SheetError::TooManyRows(limits.max_rows));
+        }
+        let (row, column) = (row as usize, column as usize);
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut rows[row];
+        if cells.len() <= column {
+            cells.resize(column + 1, None);
+        }
+        cells[column] = Some(text);
+    }
+    Ok(rows)
+}

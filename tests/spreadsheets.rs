@@ -1,0 +1,154 @@
+//! The XLSX reader on real workbooks made here (rust_xlsxwriter) and on
+//! hostile files: not a zip, zip bombs, huge shared-string tables, sheets
+//! with rows far away, hidden sheets, formulas. Each is answered fast.
+
+use std::io::Write;
+use std::time::Instant;
+
+use rust_xlsxwriter::{Formula, Workbook};
+use stay_sidekick::domain::spreadsheet::{Limits, SheetError, read_rows};
+
+fn workbook(build: impl FnOnce(&mut Workbook)) -> Vec<u8> {
+    let mut book = Workbook::new();
+    build(&mut book);
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn values_read_as_the_original_read_them() {
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_string(0, 1, "nombre").unwrap();
+        sheet.write_number(1, 0, 101).unwrap();
+        sheet.write_number(1, 1, 104.5).unwrap();
+        sheet.write_boolean(1, 2, true).unwrap();
+        sheet.write_string(3, 1, "tras hueco").unwrap();
+    });
+    let rows = read_rows(&bytes, &Limits::default()).unwrap();
+    assert_eq!(rows[0], vec![Some("id".into()), Some("nombre".into())]);
+    assert_eq!(
+        rows[1],
+        vec![
+            Some("101".into()),
+            Some("104.5".into()),
+            Some("True".into())
+        ]
+    );
+    assert!(rows[2].is_empty(), "an empty row in between stays");
+    assert_eq!(rows[3], vec![None, Some("tras hueco".into())]);
+}
+
+#[test]
+fn formulas_read_as_their_cached_values() {
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "a").unwrap();
+        sheet
+            .write_formula(1, 0, Formula::new("=1+1").set_result("2"))
+            .unwrap();
+    });
+    let rows = read_rows(&bytes, &Limits::default()).unwrap();
+    assert_eq!(
+        rows[1][0].as_deref(),
+        Some("2"),
+        "the cached result, never evaluated"
+    );
+}
+
+#[test]
+fn hidden_sheets_are_skipped() {
+    let bytes = workbook(|book| {
+        let hidden = book.add_worksheet().set_name("oculta").unwrap();
+        hidden.write_string(0, 0, "secreto").unwrap();
+        hidden.set_hidden(true);
+        let visible = book.add_worksheet().set_name("datos").unwrap();
+        visible.write_string(0, 0, "visible").unwrap();
+        visible.set_active(true);
+    });
+    let rows = read_rows(&bytes, &Limits::default()).unwrap();
+    assert_eq!(rows[0][0].as_deref(), Some("visible"));
+}
+
+#[test]
+fn not_a_zip_is_an_open_error() {
+    let err = read_rows(b"id;nombre\n1;Atico\n", &Limits::default()).unwrap_err();
+    assert_eq!(err, SheetError::Open("File is not a zip file".into()));
+    assert!(
+        err.to_string()
+            .starts_with("No se pudo abrir el archivo Excel: ")
+    );
+    // A zip that is not a workbook.
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buffer);
+    zip.start_file("hola.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"hola").unwrap();
+    zip.finish().unwrap();
+    assert!(matches!(
+        read_rows(buffer.get_ref(), &Limits::default()),
+        Err(SheetError::Open(_))
+    ));
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_inflated() {
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buffer);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let zeros = vec![b'0'; 1024 * 1024];
+    for _ in 0..300 {
+        zip.write_all(&zeros).unwrap();
+    }
+    zip.finish().unwrap();
+    let bytes = buffer.into_inner();
+    assert!(
+        bytes.len() < 2 * 1024 * 1024,
+        "300 MiB packed into {} bytes",
+        bytes.len()
+    );
+    let started = Instant::now();
+    let err = read_rows(&bytes, &Limits::default()).unwrap_err();
+    assert!(matches!(err, SheetError::TooBig(_)), "{err:?}");
+    assert!(started.elapsed().as_secs() < 2);
+}
+
+#[test]
+fn a_huge_shared_string_table_is_refused() {
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        for row in 0..2000u32 {
+            sheet
+                .write_string(
+                    row,
+                    0,
+                    format!("texto único número {row} {}", "relleno ".repeat(20)),
+                )
+                .unwrap();
+        }
+    });
+    let limits = Limits {
+        max_shared_strings: 100 * 1024,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        read_rows(&bytes, &limits),
+        Err(SheetError::TooBig(_))
+    ));
+}
+
+#[test]
+fn a_sheet_reaching_far_rows_stops_at_the_row_cap() {
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_string(1_048_575, 16_383, "XFD1048576").unwrap();
+        sheet.write_string(1_000_000, 0, "lejos").unwrap();
+    });
+    let started = Instant::now();
+    let err = read_rows(&bytes, &Limits::default()).unwrap_err();
+    assert_eq!(err, SheetError::TooManyRows(50_000));
+    assert!(started.elapsed().as_secs() < 2);
+}
