@@ -30,6 +30,8 @@ pub struct Inner {
     pub cipher: SecretBox,
     pub limiter: RateLimiter,
     pub trusted_proxies: Vec<IpNet>,
+    /// Spreadsheet parses run at once (each on a blocking thread).
+    pub parse_permits: tokio::sync::Semaphore,
     /// The one outbound HTTP client (PMS and other third parties).
     pub outbound: Outbound,
     /// Serialised catalogue lists per company (see `http::cache`).
@@ -61,6 +63,7 @@ impl AppState {
             limiter,
             catalogue: BodyCache::new(CATALOGUE_TTL),
             outbound: Outbound::new(settings.allow_private_pms_endpoints)?,
+            parse_permits: tokio::sync::Semaphore::new(2),
             store,
             settings,
             secrets,

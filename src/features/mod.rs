@@ -4,6 +4,7 @@ pub mod apartamentos;
 pub mod auth;
 pub mod empresas;
 pub mod health;
+pub mod importacion;
 pub mod perfil;
 pub mod pms;
 pub mod usuarios;

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::{apartamentos, auth, empresas, health, perfil, pms, usuarios};
+use crate::features::{apartamentos, auth, empresas, health, importacion, perfil, pms, usuarios};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::{
@@ -82,6 +82,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             pms::delete_config
         ))
         .routes(routes!(pms::sync))
+        .routes(routes!(importacion::import))
+        .routes(routes!(importacion::preview))
         .routes(routes!(
             apartamentos::get,
             apartamentos::update,

@@ -389,6 +389,8 @@ pub trait Store: Send + Sync + 'static {
     async fn deactivate_apartment(&self, company_id: Uuid, apartment_id: Uuid)
     -> StoreResult<bool>;
 
+    /// Apartments that have an `id_pms`, soft-deleted ones included (import preview).
+    async fn apartments_with_pms_id(&self, company_id: Uuid) -> StoreResult<Vec<Apartment>>;
     /// Upserts by (company, `id_pms`) in one transaction (all or nothing):
     /// existing rows get `id_externo`, `nombre`, non-empty `direccion`/`ciudad`,
     /// and are reactivated (origin unchanged); new rows get `origin`. The log

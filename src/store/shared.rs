@@ -723,6 +723,14 @@ macro_rules! store_adapter {
                 }
                 Ok(out)
             }
+
+            async fn apartments_with_pms_id(&self, company_id: Uuid) -> StoreResult<Vec<Apartment>> {
+                let rows = sqlx::query(concat!("SELECT ", apartment_columns!(), " FROM apartamentos WHERE empresa_id = $1 AND id_pms IS NOT NULL"))
+                    .bind(id_arg(company_id))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(apartment_from_row).collect::<Result<_, _>>()?)
+            }
         }
 
     };
