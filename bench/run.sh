@@ -19,9 +19,13 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release --quiet
 BIN="$PWD/target/release/stay-sidekick"
+# The 160-row catalogue: the shared fixture when it is beside the repo, else one made like it.
+FIXTURE="$PWD/../shared/fixtures/apartamentos_mock.xlsx"
+SHEET="$(mktemp --suffix=.xlsx)"
+if [ -f "$FIXTURE" ]; then cp "$FIXTURE" "$SHEET"; else cargo run --release --quiet --example catalogue_xlsx -- "$SHEET" 160; fi
 
 WORK="$(mktemp -d)"
-trap 'kill "$SERVER" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill "$SERVER" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET"' EXIT
 cd "$WORK"
 
 EMAIL=bench@example.com
@@ -66,6 +70,25 @@ for i in $(seq 1 50); do
         "$BASE/api/apartamentos"
 done
 
+# The fixture's columns: id 5 (Código), name 2, address 4, city 11.
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"col_id_externo":5,"col_nombre":2,"col_direccion":4,"col_ciudad":11}' "$BASE/api/perfil/xlsx-apartamentos"
+cat > preview.lua <<LUA
+local f = io.open("$SHEET", "rb")
+local data = f:read("*all")
+f:close()
+local boundary = "----stay-sidekick-bench"
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary
+wrk.body = "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"apartamentos.xlsx\"\r\n" ..
+  "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n" .. data ..
+  "\r\n--" .. boundary .. "--\r\n"
+LUA
+PREVIEW_ROWS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "file=@$SHEET;filename=apartamentos.xlsx" "$BASE/api/apartamentos/importacion/preview" |
+    python3 -c 'import json,sys; p=json.load(sys.stdin)["preview"]; print(len(p["nuevos"])+len(p["actualizados"])+len(p["sin_cambios"]), "rows,", len(p["errores"]), "errors")')
+echo "preview of the 160-row catalogue: $PREVIEW_ROWS"
+
 cat > login.lua <<LUA
 wrk.method = "POST"
 wrk.body = '{"email":"$EMAIL","password":"$PASSWORD"}'
@@ -99,6 +122,7 @@ echo "scenario                       throughput     latency                     
 scenario "GET /api/health" -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/api/health"
 scenario "GET /api/auth/validacion" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/validacion"
 scenario "GET /api/apartamentos (50)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/apartamentos"
+scenario "POST .../importacion/preview" -t2 -c4 -d"${DURATION}s" -s preview.lua "$BASE/api/apartamentos/importacion/preview"
 scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
 
 # Health latency while logins saturate the hashing pool.
