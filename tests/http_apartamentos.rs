@@ -158,7 +158,6 @@ async fn bad_input_gets_the_original_answers(app: TestApp) {
     // A missing apartment is 404 whatever the body; a path that is not a UUID too.
     for path in [
         format!("/api/apartamentos/{}", Uuid::new_v4()),
-        "/api/apartamentos/importacion".to_string(),
         "/api/apartamentos/x".to_string(),
     ] {
         let response = app
