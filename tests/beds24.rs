@@ -146,3 +146,33 @@ async fn refused_credentials_and_failures_are_errors() {
         Err(PmsError::Format(_))
     ));
 }
+
+#[tokio::test]
+async fn bookings_by_departure_are_read_across_pages() {
+    let server = MockServer::start().await;
+    properties(&server, "t").await;
+    for (page, more, first) in [("1", true, "Ana"), ("2", false, "Eva")] {
+        Mock::given(method("GET"))
+            .and(path("/v2/bookings"))
+            .and(query_param("departureFrom", "2026-12-01"))
+            .and(query_param("departureTo", "2026-12-31"))
+            .and(query_param("page", page))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "success": true, "pages": {"nextPageExists": more},
+                "data": [{"firstName": first, "lastName": "Paz", "departure": "2026-12-10", "arrival": "2026-12-07", "propertyId": 55}]
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let query = ReservationQuery {
+        field: DateField::Departure,
+        from: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    };
+    let reservations = client(&server, "t").reservations(query).await.unwrap();
+    let names: Vec<&str> = reservations.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, vec!["Paz, Ana", "Paz, Eva"]);
+    assert_eq!(reservations[0].apartment_name.as_deref(), Some("Casa Sol"));
+    assert_eq!(reservations[1].departure.as_deref(), Some("2026-12-10"));
+}

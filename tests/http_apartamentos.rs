@@ -382,6 +382,21 @@ async fn pms_settings_are_shared_with_the_profile_route(app: TestApp) {
             ]
         );
     }
+    let blank: Value = app
+        .call(
+            "PUT",
+            "/api/apartamentos/pms",
+            Some(&op),
+            Some(&json!({"proveedor": "smoobu", "api_key": "k", "endpoint": " "})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        blank["config"]["endpoint"], "",
+        "an empty endpoint is kept as sent (the provider's default is used)"
+    );
     assert_eq!(
         app.call("DELETE", "/api/apartamentos/pms", Some(&op), None)
             .await

@@ -101,6 +101,14 @@ async fn preview_writes_nothing_and_import_is_idempotent(app: TestApp) {
         app.store().apartments(company).await.unwrap().is_empty(),
         "preview never writes"
     );
+    // The (empty) list is cached before the import: the import must clear it.
+    let before: Value = app
+        .call("GET", "/api/apartamentos", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["apartamentos"], json!([]));
 
     let first = post_file(
         &app,

@@ -279,3 +279,37 @@ on_both!(
     provider_failures_are_400_and_logged,
     beds24_properties_are_synced_through_the_same_route
 );
+
+/// An endpoint stored before the rules (or by the original) is checked
+/// again when used: the key is never sent to a private or plain-http host.
+#[tokio::test]
+async fn a_stored_private_endpoint_is_refused_when_used() {
+    let app = TestApp::spawn_on(TestDb::sqlite()).await;
+    let user = app
+        .seed_user("op@example.com", Role::Operations, false)
+        .await;
+    let token = app.login("op@example.com").await;
+    let settings = stay_sidekick::store::PmsSettings {
+        provider: "smoobu".into(),
+        api_key_encrypted: app.state.cipher.encrypt("k").unwrap(),
+        api_secret_encrypted: None,
+        endpoint: Some(Some("http://10.0.0.5:8080".into())),
+    };
+    app.store()
+        .save_pms_config(user.company_id, settings)
+        .await
+        .unwrap();
+    let refused = app
+        .call(
+            "POST",
+            "/api/apartamentos/sincronizacion/smoobu",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(
+        envelope(refused).await,
+        vec!["La URL del PMS debe empezar por https:// y apuntar a un servidor público."]
+    );
+}

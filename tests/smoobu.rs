@@ -317,3 +317,26 @@ async fn private_addresses_are_refused_unless_allowed() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_path_prefix_of_the_endpoint_is_kept_and_signed() {
+    let server = MockServer::start().await;
+    let guard = signed();
+    Mock::given(method("GET"))
+        .and(path("/gateway/smoobu/api/apartments"))
+        .and(SignedLikeSmoobu {
+            nonces: guard.nonces.clone(),
+        })
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"apartments": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let base = Url::parse(&format!("{}/gateway/smoobu", server.uri())).unwrap();
+    let client = SmoobuClient::new(
+        Outbound::new(true).unwrap(),
+        base,
+        KEY.into(),
+        Some(SECRET.into()),
+    );
+    assert!(client.apartments().await.unwrap().is_empty());
+}

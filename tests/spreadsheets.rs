@@ -152,3 +152,19 @@ fn a_sheet_reaching_far_rows_stops_at_the_row_cap() {
     assert_eq!(err, SheetError::TooManyRows(50_000));
     assert!(started.elapsed().as_secs() < 2);
 }
+
+#[test]
+fn one_long_shared_string_in_many_cells_cannot_exhaust_memory() {
+    let long = "x".repeat(32_000);
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        for row in 0..6_000u32 {
+            sheet.write_string(row, 0, &long).unwrap();
+        }
+    });
+    assert!(bytes.len() < 200 * 1024, "{} bytes", bytes.len());
+    let started = Instant::now();
+    let err = read_rows(&bytes, &Limits::default()).unwrap_err();
+    assert!(matches!(err, SheetError::TooBig(_)), "{err:?}");
+    assert!(started.elapsed().as_secs() < 2);
+}

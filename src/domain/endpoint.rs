@@ -13,11 +13,38 @@ pub const MSG_ENDPOINT: &str =
 pub fn is_public_ip(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public_v4(v4),
             None => is_public_v6(v6),
         },
     }
+}
+
+/// The IPv4 address an IPv6 address carries and leads to: mapped and
+/// compatible (`::ffff:a.b.c.d`, `::a.b.c.d`, `::ffff:0:a.b.c.d`), NAT64
+/// (`64:ff9b::/96`, `64:ff9b:1::/48`) and 6to4 (`2002::/16`).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    let high_zero = s[..5].iter().all(|&x| x == 0);
+    if high_zero && (s[5] == 0xffff || s[5] == 0) {
+        return Some(low);
+    }
+    if s[..4] == [0, 0, 0, 0] && s[4] == 0xffff && s[5] == 0 {
+        return Some(low);
+    }
+    if (s[0] == 0x64 && s[1] == 0xff9b) && (s[2..6].iter().all(|&x| x == 0) || s[2] == 1) {
+        return Some(low);
+    }
+    if s[0] == 0x2002 {
+        return Some(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ));
+    }
+    None
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
@@ -32,6 +59,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a == 0
         || (a == 100 && (64..128).contains(&b))
         || (a == 198 && (b == 18 || b == 19))
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
         || a >= 240)
 }
 
@@ -42,7 +70,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8)
+        || (first & 0xffc0) == 0xfec0
+        || (first == 0x2001 && (ip.segments()[1] == 0x0db8 || ip.segments()[1] == 0))
+        || (first == 0x0100 && ip.segments()[1..4] == [0, 0, 0]))
 }
 
 /// Checks a PMS endpoint when it is saved. With `allow_private` (tests and
@@ -100,6 +130,17 @@ mod tests {
             "https://[fd00::1]",
             "https://[fe80::1]",
             "https://[::ffff:127.0.0.1]",
+            "https://[::127.0.0.1]",
+            "https://[64:ff9b::10.0.0.5]",
+            "https://[64:ff9b:1::a00:5]",
+            "https://[2002:a00:1::]",
+            "https://[::ffff:0:7f00:1]",
+            "https://[fec0::1]",
+            "https://[2001::1]",
+            "https://[100::1]",
+            "https://192.0.0.8",
+            "https://2130706433",
+            "https://0x7f.1",
             "https://intranet",
             "https://user:pw@login.smoobu.com",
             "ftp://login.smoobu.com",

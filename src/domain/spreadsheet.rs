@@ -21,6 +21,11 @@ pub struct Limits {
     pub max_rows: u32,
     /// Columns past this are ignored.
     pub max_columns: u32,
+    /// Text kept from all cells together (shared strings are copied per cell,
+    /// so a small file could otherwise ask for gigabytes).
+    pub max_text_bytes: usize,
+    /// Excel's own limit per cell; longer text is cut.
+    pub max_cell_chars: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +37,8 @@ impl Default for Limits {
             max_ratio: 200,
             max_rows: 50_000,
             max_columns: 100,
+            max_text_bytes: 32 * 1024 * 1024,
+            max_cell_chars: 32_767,
         }
     }
 }
@@ -138,6 +145,7 @@ fn stream_rows<RS: Read + Seek>(
         .worksheet_cells_reader(sheet)
         .map_err(|e| SheetError::Open(e.to_string()))?;
     let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+    let mut kept_bytes = 0usize;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|e| SheetError::Open(e.to_string()))?
@@ -146,9 +154,19 @@ fn stream_rows<RS: Read + Seek>(
         if column >= limits.max_columns {
             continue;
         }
-        let Some(text) = cell_text(cell.get_value()) else {
+        let Some(mut text) = cell_text(cell.get_value()) else {
             continue;
         };
+        if let Some((cut, _)) = text.char_indices().nth(limits.max_cell_chars) {
+            text.truncate(cut);
+        }
+        kept_bytes += text.len();
+        if kept_bytes > limits.max_text_bytes {
+            return Err(SheetError::TooBig(format!(
+                "más de {} bytes de texto",
+                limits.max_text_bytes
+            )));
+        }
         if row >= limits.max_rows {
             return Err(SheetError::TooManyRows(limits.max_rows));
         }

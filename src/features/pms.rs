@@ -18,13 +18,14 @@ use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
 use crate::integrations::beds24::{self, Beds24Client};
-use crate::integrations::pms::{PmsApartment, PmsClient};
+use crate::integrations::pms::{PmsApartment, PmsClient, PmsError};
 use crate::integrations::smoobu::{self, SmoobuClient};
 use crate::state::AppState;
 use crate::store::{ApartmentUpsert, PmsConfig, PmsSettings, SyncLog, SyncLogFor, UpsertReport};
-use url::Url;
 
 const MSG_NOTHING_TO_DELETE: &str = "No hay configuración PMS para eliminar.";
+/// A whole sync (one list call and one detail call per apartment) may take this long.
+const SYNC_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 const MSG_NOT_CONFIGURED: &str = "No hay configuración PMS. Guarda tu API key primero.";
 const MSG_UNDECRYPTABLE: &str = "No se pudo descifrar la API key. Vuelve a configurarla.";
 
@@ -119,10 +120,14 @@ pub fn read_common(
 pub fn parse_settings(body: &Value, allow_private: bool) -> Result<PmsInput, FieldErrors> {
     let mut input = Input::new(body)?;
     let (provider, key, secret) = read_common(&mut input, true);
+    // Stored trimmed and as sent ("" too, as the original); only a non-empty one is checked.
     let endpoint = input
         .nullable_string("endpoint")
-        .map(|e| e.map(|e| e.trim().to_string()).filter(|e| !e.is_empty()));
-    if let Some(Some(url)) = &endpoint {
+        .map(|e| e.map(|e| e.trim().to_string()));
+    if let Some(Some(url)) = endpoint
+        .as_ref()
+        .filter(|e| e.as_deref().is_some_and(|u| !u.is_empty()))
+    {
         if url.chars().count() > 500 {
             input.error("endpoint", "Longer than maximum length 500.");
         } else if let Err(message) = check_endpoint(url, allow_private) {
@@ -333,13 +338,15 @@ pub fn client_for(
         Some(secret) => Some(decrypt(secret)?),
         None => None,
     };
+    // The stored endpoint is checked again: it may predate these rules.
+    let allow_private = state.settings.allow_private_pms_endpoints;
     let base = |default: &str| {
         let text = config
             .endpoint
             .as_deref()
-            .filter(|e| !e.is_empty())
+            .filter(|e| !e.trim().is_empty())
             .unwrap_or(default);
-        Url::parse(text).map_err(|_| AppError::bad_request(crate::domain::endpoint::MSG_ENDPOINT))
+        check_endpoint(text, allow_private).map_err(AppError::bad_request)
     };
     match config.provider.as_str() {
         "smoobu" => Ok((
@@ -432,7 +439,12 @@ pub async fn sync(
 ) -> Result<ApiJson<SyncBody>, AppError> {
     let company = user.company_id();
     let (client, provider) = client_for(&state, state.store.pms_config(company).await?)?;
-    let apartments = match client.apartments().await {
+    let fetched = tokio::time::timeout(SYNC_TIME_LIMIT, client.apartments())
+        .await
+        .unwrap_or(Err(PmsError::Outbound(
+            crate::integrations::http::OutboundError::Timeout,
+        )));
+    let apartments = match fetched {
         Ok(apartments) => apartments,
         Err(err) => {
             tracing::warn!(%company, provider, error = %err, "PMS sync failed");

@@ -71,6 +71,8 @@ impl Outbound {
     pub fn new(allow_private: bool) -> Result<Self, OutboundError> {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder()
+            // A system proxy would resolve names itself, past our address check.
+            .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .redirect(reqwest::redirect::Policy::custom(|attempt| {

@@ -57,7 +57,7 @@ pub enum PmsError {
     #[error("unexpected answer: {0}")]
     Format(String),
     /// The provider refused the credentials.
-    #[error("credentials refused")]
+    #[error("credenciales rechazadas por el PMS")]
     Unauthorized,
 }
 

@@ -26,6 +26,8 @@ pub const DEFAULT_BASE_URL: &str = "https://login.smoobu.com";
 const PAGE_SIZE: u32 = 100;
 /// A guard against a provider that never says it is done.
 const MAX_PAGES: u32 = 500;
+/// Apartments read in one sync (each costs a detail call).
+const MAX_APARTMENTS: usize = 2_000;
 
 /// Percent-encodes all but RFC 3986's unreserved characters (`[]` becomes `%5B%5D`).
 pub fn percent_encode(text: &str) -> String {
@@ -87,7 +89,11 @@ pub struct SmoobuClient {
 }
 
 impl SmoobuClient {
-    pub fn new(http: Outbound, base: Url, key: String, secret: Option<String>) -> Self {
+    pub fn new(http: Outbound, mut base: Url, key: String, secret: Option<String>) -> Self {
+        // Relative joins keep a path prefix of the endpoint (".../smoobu/api/...").
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
         SmoobuClient {
             http,
             base,
@@ -168,11 +174,16 @@ pub fn reservation(booking: &Value) -> Option<Reservation> {
 #[async_trait]
 impl PmsClient for SmoobuClient {
     async fn apartments(&self) -> Result<Vec<PmsApartment>, PmsError> {
-        let list = self.get("/api/apartments", &[]).await?;
+        let list = self.get("api/apartments", &[]).await?;
         let entries = list
             .get("apartments")
             .and_then(Value::as_array)
             .ok_or_else(|| PmsError::Format("no apartments list".into()))?;
+        if entries.len() > MAX_APARTMENTS {
+            return Err(PmsError::Format(format!(
+                "más de {MAX_APARTMENTS} apartamentos"
+            )));
+        }
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
             let (Some(id), Some(name)) = (
@@ -183,7 +194,7 @@ impl PmsClient for SmoobuClient {
             };
             // As the original: an apartment whose details cannot be read is skipped.
             let Ok(detail) = self
-                .get(&format!("/api/apartments/{}", percent_encode(&id)), &[])
+                .get(&format!("api/apartments/{}", percent_encode(&id)), &[])
                 .await
             else {
                 tracing::warn!(apartment = %id, "Smoobu apartment details unavailable; skipped");
@@ -213,7 +224,7 @@ impl PmsClient for SmoobuClient {
                 ("pageSize", PAGE_SIZE.to_string()),
                 ("page", page.to_string()),
             ];
-            let body = self.get("/api/reservations", &params).await?;
+            let body = self.get("api/reservations", &params).await?;
             let bookings = body
                 .get("bookings")
                 .and_then(Value::as_array)
