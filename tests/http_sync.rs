@@ -255,26 +255,7 @@ async fn beds24_properties_are_synced_through_the_same_route(app: TestApp) {
     );
 }
 
-macro_rules! on_both {
-    ($($case:ident),*) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(super::app_on(super::TestDb::sqlite()).await).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                let Some(db) = super::TestDb::postgres().await else {
-                    assert!(std::env::var_os("CI").is_none(), "CI must set TEST_DATABASE_URL");
-                    return;
-                };
-                super::$case(super::app_on(db).await).await;
-            })*
-        }
-    };
-}
-
-on_both!(
+on_both_databases!(@with super::app_on;
     synced_apartments_are_upserted_by_pms_id,
     provider_failures_are_400_and_logged,
     beds24_properties_are_synced_through_the_same_route

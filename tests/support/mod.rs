@@ -433,15 +433,16 @@ pub fn secrets() -> Secrets {
 }
 
 /// Runs each listed `async fn name(app: TestApp)` on SQLite and, when
-/// `TEST_DATABASE_URL` is set (always in CI), on PostgreSQL.
+/// `TEST_DATABASE_URL` is set (always in CI), on PostgreSQL. With `@with f;`
+/// the app is built by `async fn f(TestDb) -> TestApp` instead.
 #[macro_export]
 macro_rules! on_both_databases {
-    ($($case:ident),* $(,)?) => {
+    (@with $make:path; $($case:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    super::$case($crate::support::TestApp::spawn_on($crate::support::TestDb::sqlite()).await).await;
+                    super::$case($make($crate::support::TestDb::sqlite()).await).await;
                 }
             )*
         }
@@ -454,9 +455,12 @@ macro_rules! on_both_databases {
                         eprintln!("TEST_DATABASE_URL unset: PostgreSQL run skipped");
                         return;
                     };
-                    super::$case($crate::support::TestApp::spawn_on(db).await).await;
+                    super::$case($make(db).await).await;
                 }
             )*
         }
+    };
+    ($($case:ident),* $(,)?) => {
+        $crate::on_both_databases!(@with $crate::support::TestApp::spawn_on; $($case),*);
     };
 }
