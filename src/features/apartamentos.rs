@@ -3,8 +3,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
-use crate::http::json::JSON_CONTENT_TYPE;
+use crate::http::json::json_bytes;
 use crate::state::AppState;
 use crate::store::{Apartment, ApartmentChanges, NewApartment};
 
@@ -172,14 +172,6 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Respo
     let bytes = Bytes::from(to_ascii_json(&body) + "\n");
     state.catalogue.put(company, generation, bytes.clone());
     Ok(json_bytes(bytes))
-}
-
-fn json_bytes(body: Bytes) -> Response {
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE.clone());
-    response
 }
 
 /// One apartment (soft-deleted ones too).

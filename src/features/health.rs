@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::ApiJson;
 use crate::http::error::{AppError, ErrorBody};
+use crate::http::json::json_bytes;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -33,12 +33,7 @@ const HEALTH_BODY: &[u8] = b"{\"status\":\"ok\"}\n";
 #[utoipa::path(get, path = "/api/health", tag = "infra",
     responses((status = 200, description = "The process answers", body = HealthBody)))]
 pub async fn health() -> Response {
-    let mut response = HEALTH_BODY.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    json_bytes(HEALTH_BODY)
 }
 
 /// Readiness: 200 when the database answers within 2 s, else 503.

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::http::error::AppError;
+use crate::http::json::json_bytes;
 
 /// The serialised OpenAPI document, built once at start.
 #[derive(Clone)]
@@ -50,12 +51,7 @@ pub async fn page() -> Html<&'static str> {
 #[utoipa::path(get, path = "/api/docs/openapi.json", tag = "infra",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
-    let mut response = doc.0.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    json_bytes(doc.0)
 }
 
 /// The same document at the original's address. JSON is valid YAML 1.2, so

@@ -18,6 +18,15 @@ impl<T: Serialize> ApiJson<T> {
 
 pub static JSON_CONTENT_TYPE: HeaderValue = HeaderValue::from_static("application/json");
 
+/// A 200 whose body is JSON already serialised (static or cached bodies).
+pub fn json_bytes(body: impl Into<axum::body::Bytes>) -> Response {
+    let mut response = body.into().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE.clone());
+    response
+}
+
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         let mut body = Vec::with_capacity(128);
