@@ -7,7 +7,7 @@ use rand::RngCore;
 use crate::domain::password::{length_ok, password_problems};
 use crate::domain::sanitize::sanitize_email;
 use crate::security::password::{COST, hash_now};
-use crate::store::{DynStore, SuperadminSpec, User};
+use crate::store::{Store, SuperadminSpec, User};
 
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@example.com";
 pub const DEFAULT_COMPANY: &str = "Stay Sidekick";
@@ -32,7 +32,7 @@ pub fn check_credentials(email: &str, password: &str) -> anyhow::Result<String> 
 
 /// Creates or promotes a superadmin (command `create-superadmin`).
 pub async fn create_superadmin(
-    store: &DynStore,
+    store: &Store,
     email: &str,
     password: &str,
     company: &str,
@@ -58,7 +58,7 @@ fn generated_password() -> String {
 
 /// On start: if no superadmin exists, create one.
 pub async fn ensure_superadmin(
-    store: &DynStore,
+    store: &Store,
     email: Option<&str>,
     password: Option<&str>,
 ) -> anyhow::Result<()> {

@@ -12,7 +12,7 @@ use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
 use crate::security::password::PasswordHasher;
-use crate::store::DynStore;
+use crate::store::Store;
 
 /// How long another instance's catalogue write may take to show here.
 const CATALOGUE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -22,7 +22,7 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub settings: Settings,
-    pub store: DynStore,
+    pub store: Store,
     pub tokens: TokenKeys,
     pub csrf: CsrfKey,
     pub hasher: PasswordHasher,
@@ -51,7 +51,7 @@ impl AppState {
     pub fn new(
         settings: Settings,
         secrets: Secrets,
-        store: DynStore,
+        store: Store,
         limiter: RateLimiter,
     ) -> anyhow::Result<Self> {
         Ok(AppState(Arc::new(Inner {

@@ -223,8 +223,7 @@ async fn postgres_refuses_an_original_database_behind_its_head() {
         .unwrap();
     let err = store::connect(db.url())
         .await
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         err.contains("c3d4e5f6a7b8") && err.contains("g7h8i9j0k1l2"),
@@ -250,8 +249,7 @@ async fn postgres_refuses_a_partial_schema_that_is_not_the_originals() {
         .unwrap();
     let err = store::connect(db.url())
         .await
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         err.contains("missing") && err.contains("alembic_version"),

@@ -5,8 +5,8 @@ mod support;
 
 use chrono::{Duration, Utc};
 use stay_sidekick::store::{
-    AddUser, ApartmentChanges, ChangeRole, DynStore, NewApartment, NewCompany, NewUser,
-    PasswordChange, PmsSettings, RemoveUser, Role, StoreError, SuperadminSpec, UserChange,
+    AddUser, ApartmentChanges, ChangeRole, NewApartment, NewCompany, NewUser, PasswordChange,
+    PmsSettings, RemoveUser, Role, Store, StoreError, SuperadminSpec, UserChange,
 };
 use support::{TestDb, open_store};
 use uuid::Uuid;
@@ -30,11 +30,11 @@ fn user(email: &str, role: Role) -> NewUser {
     }
 }
 
-async fn ping_answers(store: DynStore) {
+async fn ping_answers(store: Store) {
     store.ping().await.unwrap();
 }
 
-async fn closed_store_is_unavailable(store: DynStore) {
+async fn closed_store_is_unavailable(store: Store) {
     store.close().await;
     assert!(matches!(
         store.ping().await,
@@ -46,7 +46,7 @@ async fn closed_store_is_unavailable(store: DynStore) {
     ));
 }
 
-async fn companies_round_trip(store: DynStore) {
+async fn companies_round_trip(store: Store) {
     let created = store
         .create_company(company("demo@staysidekick.es"))
         .await
@@ -60,7 +60,7 @@ async fn companies_round_trip(store: DynStore) {
     assert!(store.company(Uuid::new_v4()).await.unwrap().is_none());
 }
 
-async fn duplicate_company_email_is_a_conflict(store: DynStore) {
+async fn duplicate_company_email_is_a_conflict(store: Store) {
     store
         .create_company(company("a@example.com"))
         .await
@@ -75,7 +75,7 @@ async fn duplicate_company_email_is_a_conflict(store: DynStore) {
     );
 }
 
-async fn users_round_trip_by_email_and_id(store: DynStore) {
+async fn users_round_trip_by_email_and_id(store: Store) {
     let c = store
         .create_company(company("c@example.com"))
         .await
@@ -118,7 +118,7 @@ async fn users_round_trip_by_email_and_id(store: DynStore) {
     assert!(store.user_by_id(Uuid::new_v4()).await.unwrap().is_none());
 }
 
-async fn user_emails_are_unique_across_companies(store: DynStore) {
+async fn user_emails_are_unique_across_companies(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -141,7 +141,7 @@ async fn user_emails_are_unique_across_companies(store: DynStore) {
     );
 }
 
-async fn user_writes_are_scoped_to_the_company(store: DynStore) {
+async fn user_writes_are_scoped_to_the_company(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -220,7 +220,7 @@ async fn user_writes_are_scoped_to_the_company(store: DynStore) {
     assert!(store.user_by_id(victim.id).await.unwrap().is_none());
 }
 
-async fn superadmin_upsert_creates_then_promotes(store: DynStore) {
+async fn superadmin_upsert_creates_then_promotes(store: Store) {
     assert!(!store.superadmin_exists().await.unwrap());
     let spec = SuperadminSpec {
         email: "root@example.com".into(),
@@ -274,7 +274,7 @@ async fn superadmin_upsert_creates_then_promotes(store: DynStore) {
     assert!(promoted.is_superadmin && promoted.role == Role::Admin);
 }
 
-async fn a_failed_superadmin_upsert_leaves_nothing_behind(store: DynStore) {
+async fn a_failed_superadmin_upsert_leaves_nothing_behind(store: Store) {
     // The company email clashes, so the transaction fails after nothing: no
     // user, no company named "Nueva".
     store
@@ -297,7 +297,7 @@ async fn a_failed_superadmin_upsert_leaves_nothing_behind(store: DynStore) {
     assert!(!store.superadmin_exists().await.unwrap());
 }
 
-async fn company_settings_keep_other_keys_under_concurrent_writers(store: DynStore) {
+async fn company_settings_keep_other_keys_under_concurrent_writers(store: Store) {
     let c = store
         .create_company(company("s@example.com"))
         .await
@@ -352,7 +352,7 @@ async fn company_settings_keep_other_keys_under_concurrent_writers(store: DynSto
     );
 }
 
-async fn active_companies_are_listed_by_name(store: DynStore) {
+async fn active_companies_are_listed_by_name(store: Store) {
     let b = store
         .create_company(NewCompany {
             name: "Beta".into(),
@@ -378,7 +378,7 @@ async fn active_companies_are_listed_by_name(store: DynStore) {
     let _ = (a, b);
 }
 
-async fn users_are_listed_per_company_oldest_first(store: DynStore) {
+async fn users_are_listed_per_company_oldest_first(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -417,7 +417,7 @@ async fn users_are_listed_per_company_oldest_first(store: DynStore) {
     );
 }
 
-async fn adding_users_respects_the_limit_and_unique_emails(store: DynStore) {
+async fn adding_users_respects_the_limit_and_unique_emails(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -484,7 +484,7 @@ async fn adding_users_respects_the_limit_and_unique_emails(store: DynStore) {
     assert_eq!(store.users(c.id).await.unwrap().len(), 4);
 }
 
-async fn the_last_admin_cannot_be_removed_or_demoted(store: DynStore) {
+async fn the_last_admin_cannot_be_removed_or_demoted(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -570,7 +570,7 @@ async fn the_last_admin_cannot_be_removed_or_demoted(store: DynStore) {
     );
 }
 
-async fn removing_a_user_deletes_the_row(store: DynStore) {
+async fn removing_a_user_deletes_the_row(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -590,7 +590,7 @@ async fn removing_a_user_deletes_the_row(store: DynStore) {
     assert!(store.user_by_id(op.id).await.unwrap().is_none());
 }
 
-async fn passwords_are_replaced_within_the_company(store: DynStore) {
+async fn passwords_are_replaced_within_the_company(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -651,7 +651,7 @@ async fn passwords_are_replaced_within_the_company(store: DynStore) {
     );
 }
 
-async fn integration_settings_round_trip(store: DynStore) {
+async fn integration_settings_round_trip(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await
@@ -740,7 +740,7 @@ async fn integration_settings_round_trip(store: DynStore) {
     assert!(!store.google_connected(a.id).await.unwrap());
 }
 
-async fn apartments_are_scoped_partial_and_soft_deleted(store: DynStore) {
+async fn apartments_are_scoped_partial_and_soft_deleted(store: Store) {
     let a = store
         .create_company(company("a@example.com"))
         .await

@@ -14,7 +14,7 @@ use sqlx::Connection;
 use stay_sidekick::AppState;
 use stay_sidekick::config::{Secrets, Settings};
 use stay_sidekick::http::ratelimit::RateLimiter;
-use stay_sidekick::store::{self, DynStore, NewCompany, NewUser, Role, User};
+use stay_sidekick::store::{self, NewCompany, NewUser, Role, Store, User};
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct-horse-1";
@@ -226,7 +226,7 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    pub fn store(&self) -> &DynStore {
+    pub fn store(&self) -> &Store {
         &self.state.store
     }
 
@@ -359,7 +359,7 @@ pub async fn csrf_from(
     )
 }
 
-pub async fn seed_user(store: &DynStore, email: &str, role: Role, superadmin: bool) -> User {
+pub async fn seed_user(store: &Store, email: &str, role: Role, superadmin: bool) -> User {
     let hash = bcrypt::hash(PASSWORD, 4).expect("hash");
     let company = store
         .create_company(NewCompany {
@@ -420,7 +420,7 @@ pub async fn limiter(settings: &Settings) -> RateLimiter {
     RateLimiter::from_settings(settings).await.expect("limiter")
 }
 
-pub async fn open_store(url: &str) -> DynStore {
+pub async fn open_store(url: &str) -> Store {
     store::connect(url).await.expect("store").0
 }
 
