@@ -10,7 +10,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -111,7 +111,6 @@ pub enum Arg<'a> {
     Bool(bool),
     Int(Option<i64>),
     Time(Option<DateTime<Utc>>),
-    Date(Option<NaiveDate>),
     Json(&'a Value),
 }
 
@@ -135,11 +134,9 @@ arg_from! {
     &'a Option<String> => Text(|v: &'a Option<String>| v.as_deref()),
     bool => Bool(|v| v),
     i64 => Int(Some),
-    i32 => Int(|v: i32| Some(i64::from(v))),
     Option<i32> => Int(|v: Option<i32>| v.map(i64::from)),
     DateTime<Utc> => Time(Some),
     Option<DateTime<Utc>> => Time(|v| v),
-    NaiveDate => Date(Some),
     &'a Value => Json(|v| v),
 }
 
@@ -209,7 +206,6 @@ impl<'a> Sql<'a> {
                 Arg::Bool(v) => query.bind(v),
                 Arg::Int(v) => query.bind(v),
                 Arg::Time(v) => query.bind(v),
-                Arg::Date(v) => query.bind(v),
                 Arg::Json(v) => query.bind(v.to_string()),
             };
         }
@@ -225,7 +221,6 @@ impl<'a> Sql<'a> {
                 Arg::Bool(v) => query.bind(v),
                 Arg::Int(v) => query.bind(v),
                 Arg::Time(v) => query.bind(v),
-                Arg::Date(v) => query.bind(v),
                 Arg::Json(v) => query.bind(sqlx::types::Json(v)),
             };
         }

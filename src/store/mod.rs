@@ -1,5 +1,5 @@
 //! Storage: one [`Store`] shaped by the service's use cases, its methods
-//! grouped by area, one file each (`users.rs`, `companies.rs`,
+//! grouped by area, one file each (`identity.rs`, `users.rs`, `companies.rs`,
 //! `catalogue.rs`, `integrations.rs`), each holding its SQL. The SQL is
 //! written once for both engines; `engine.rs` is the one place where SQLite
 //! and PostgreSQL differ. Every tenant-scoped method takes the company id as
@@ -9,6 +9,7 @@
 mod catalogue;
 mod companies;
 mod engine;
+mod identity;
 mod integrations;
 mod migrate;
 mod users;

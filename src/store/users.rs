@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::companies::{company_from_row, company_settings, insert_company, lock_company};
+use super::companies::{company_settings, lock_company};
 use super::engine::{On, Row, Tx, sql};
-use super::{NewCompany, Store, StoreError, StoreResult, conflict_as, max_users, now};
+use super::{Store, StoreError, StoreResult, conflict_as, max_users, now};
 
 /// Role of a user inside their company (`usuarios.rol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +126,9 @@ macro_rules! user_columns {
          password_changed_at, tokens_validos_desde, token_conservado, created_at, updated_at"
     };
 }
+pub(super) use user_columns;
 
-fn user_from_row(row: &Row) -> Result<User, sqlx::Error> {
+pub(super) fn user_from_row(row: &Row) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.id("id")?,
         company_id: row.id("empresa_id")?,
@@ -144,11 +145,15 @@ fn user_from_row(row: &Row) -> Result<User, sqlx::Error> {
     })
 }
 
-fn user_from(row: Option<Row>) -> StoreResult<Option<User>> {
+pub(super) fn user_from(row: Option<Row>) -> StoreResult<Option<User>> {
     Ok(row.as_ref().map(user_from_row).transpose()?)
 }
 
-async fn insert_user(on: impl Into<On<'_>>, company_id: Uuid, new: &NewUser) -> StoreResult<User> {
+pub(super) async fn insert_user(
+    on: impl Into<On<'_>>,
+    company_id: Uuid,
+    new: &NewUser,
+) -> StoreResult<User> {
     let at = now();
     let row = sql(concat!(
         "INSERT INTO usuarios (id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
@@ -190,103 +195,6 @@ async fn admin_count(tx: &mut Tx, company_id: Uuid) -> StoreResult<i64> {
         .fetch_one(tx)
         .await?;
     Ok(row.get("n")?)
-}
-
-/// Identity: these resolve who is calling, so they are not tenant-scoped.
-impl Store {
-    /// Login: users are looked up by their normalised email across companies.
-    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let row = sql(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM usuarios WHERE email = $1"
-        ))
-        .bind(email)
-        .fetch_optional(&self.db)
-        .await?;
-        user_from(row)
-    }
-
-    /// Per-request token check: the user a token names.
-    pub async fn user_by_id(&self, user_id: Uuid) -> StoreResult<Option<User>> {
-        let row = sql(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM usuarios WHERE id = $1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.db)
-        .await?;
-        user_from(row)
-    }
-
-    pub async fn superadmin_exists(&self) -> StoreResult<bool> {
-        let row = sql("SELECT EXISTS (SELECT 1 FROM usuarios WHERE es_superadmin) AS found")
-            .fetch_one(&self.db)
-            .await?;
-        Ok(row.get("found")?)
-    }
-
-    /// Creates (or promotes and re-keys) a superadmin, creating its company
-    /// by name if needed. One transaction.
-    pub async fn upsert_superadmin(&self, spec: SuperadminSpec) -> StoreResult<User> {
-        let mut tx = self.db.begin().await?;
-        let existing = sql(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM usuarios WHERE email = $1"
-        ))
-        .bind(&spec.email)
-        .fetch_optional(&mut tx)
-        .await?;
-        let user = if let Some(row) = existing {
-            let user = user_from_row(&row)?;
-            let row = sql(concat!(
-                "UPDATE usuarios SET password_hash = $1, rol = 'admin', es_superadmin = $4, \
-                 activo = $4, password_changed_at = $2, tokens_validos_desde = $2, \
-                 token_conservado = NULL, updated_at = $2 WHERE id = $3 RETURNING ",
-                user_columns!()
-            ))
-            .bind(&spec.password_hash)
-            .bind(now())
-            .bind(user.id)
-            .bind(true)
-            .fetch_one(&mut tx)
-            .await?;
-            user_from_row(&row)?
-        } else {
-            let company = sql(concat!(
-                "SELECT ",
-                super::companies::company_columns!(),
-                " FROM empresas WHERE nombre = $1 ORDER BY created_at LIMIT 1"
-            ))
-            .bind(&spec.company_name)
-            .fetch_optional(&mut tx)
-            .await?;
-            let company = match company {
-                Some(row) => company_from_row(&row)?,
-                None => {
-                    let new = NewCompany {
-                        name: spec.company_name.clone(),
-                        email: spec.email.clone(),
-                        city: None,
-                        password_hash: spec.password_hash.clone(),
-                    };
-                    insert_company(&mut tx, &new).await?
-                }
-            };
-            let new = NewUser {
-                email: spec.email.clone(),
-                password_hash: spec.password_hash.clone(),
-                role: Role::Admin,
-                is_superadmin: true,
-                password_changed_at: Some(now()),
-            };
-            insert_user(&mut tx, company.id, &new).await?
-        };
-        tx.commit().await?;
-        Ok(user)
-    }
 }
 
 /// Users of one company.
