@@ -10,7 +10,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -111,6 +111,7 @@ pub enum Arg<'a> {
     Bool(bool),
     Int(Option<i64>),
     Time(Option<DateTime<Utc>>),
+    Date(Option<NaiveDate>),
     Json(&'a Value),
 }
 
@@ -137,6 +138,7 @@ arg_from! {
     Option<i32> => Int(|v: Option<i32>| v.map(i64::from)),
     DateTime<Utc> => Time(Some),
     Option<DateTime<Utc>> => Time(|v| v),
+    NaiveDate => Date(Some),
     &'a Value => Json(|v| v),
 }
 
@@ -206,6 +208,7 @@ impl<'a> Sql<'a> {
                 Arg::Bool(v) => query.bind(v),
                 Arg::Int(v) => query.bind(v),
                 Arg::Time(v) => query.bind(v),
+                Arg::Date(v) => query.bind(v),
                 Arg::Json(v) => query.bind(v.to_string()),
             };
         }
@@ -221,6 +224,7 @@ impl<'a> Sql<'a> {
                 Arg::Bool(v) => query.bind(v),
                 Arg::Int(v) => query.bind(v),
                 Arg::Time(v) => query.bind(v),
+                Arg::Date(v) => query.bind(v),
                 Arg::Json(v) => query.bind(sqlx::types::Json(v)),
             };
         }

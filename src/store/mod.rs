@@ -1,11 +1,12 @@
-//! Storage: one [`Store`] shaped by the service's use cases, its methods
-//! grouped by area, one file each (`identity.rs`, `users.rs`, `companies.rs`,
-//! `catalogue.rs`, `integrations.rs`), each holding its SQL. The SQL is
-//! written once for both engines; `engine.rs` is the one place where SQLite
-//! and PostgreSQL differ. Every tenant-scoped method takes the company id as
-//! an explicit argument, so a query that forgets the tenant cannot be
-//! written by accident.
+//! Storage: one [`Store`] shaped by the service's use cases. Its methods are
+//! grouped by area, one file each holding its SQL: `identity.rs` (who is
+//! calling), `users.rs`, `companies.rs`, `catalogue.rs`, `integrations.rs`,
+//! `vault.rs`, `ai.rs`. The SQL is written once for both engines; `engine.rs`
+//! is the one place where SQLite and PostgreSQL differ. Every tenant-scoped
+//! method takes the company id as an explicit argument, so a query that
+//! forgets the tenant cannot be written by accident.
 
+mod ai;
 mod catalogue;
 mod companies;
 mod engine;
@@ -13,9 +14,11 @@ mod identity;
 mod integrations;
 mod migrate;
 mod users;
+mod vault;
 
 use chrono::{DateTime, Utc};
 
+pub use ai::{AiQuota, AiReservation, AiUsage};
 pub use catalogue::{
     Apartment, ApartmentChanges, ApartmentUpsert, NewApartment, SyncLog, SyncLogFor, UpsertReport,
 };
@@ -26,6 +29,7 @@ pub use users::{
     AddUser, ChangeRole, NewUser, PasswordChange, RemoveUser, Role, SuperadminSpec, User,
     UserChange,
 };
+pub use vault::{NewTemplate, Template, TemplateFilter, TemplateUpdate};
 
 use engine::{Db, sql};
 
