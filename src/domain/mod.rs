@@ -1,4 +1,5 @@
-//! Pure logic with no I/O: sanitizers, validation rules, password policy.
+//! Pure logic with no I/O: sanitizers, validation rules, password policy,
+//! spreadsheet readers, the vault's rules and placeholders.
 
 pub mod apartments_xlsx;
 pub mod dates;
@@ -6,6 +7,8 @@ pub mod endpoint;
 pub mod format;
 pub mod json;
 pub mod password;
+pub mod placeholders;
 pub mod sanitize;
 pub mod spreadsheet;
 pub mod validation;
+pub mod vault;
