@@ -14,6 +14,9 @@ use rand::RngCore;
 
 use crate::store::Engine;
 
+mod ai;
+pub use ai::AiSettings;
+
 /// Where the embedded database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "./data/stay-sidekick.db";
 /// File beside the SQLite database that keeps generated secrets.
@@ -88,6 +91,8 @@ pub struct Settings {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
+    #[command(flatten)]
+    pub ai: AiSettings,
 }
 
 /// Secrets once resolved (from env, the secrets file, or generated).

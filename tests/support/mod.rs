@@ -45,6 +45,7 @@ pub fn settings(database_url: &str) -> Settings {
         allow_private_pms_endpoints: false,
         bcrypt_concurrency: 2,
         shutdown_grace_seconds: 5,
+        ai: Default::default(),
     }
 }
 
