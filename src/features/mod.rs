@@ -8,3 +8,4 @@ pub mod importacion;
 pub mod perfil;
 pub mod pms;
 pub mod usuarios;
+pub mod vault;

@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct JsonBody(pub Value);
 
-fn is_json_content_type(value: &str) -> bool {
+pub fn is_json_content_type(value: &str) -> bool {
     let essence = value
         .split(';')
         .next()

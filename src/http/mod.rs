@@ -8,6 +8,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod json;
+pub mod lenient_json;
 pub mod middleware;
 pub mod ratelimit;
 pub mod router;

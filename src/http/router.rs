@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::features::vault::templates;
 use crate::features::{apartamentos, auth, empresas, health, importacion, perfil, pms, usuarios};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "usuarios", description = "Users of a company, for its admins and superadmins"),
         (name = "perfil", description = "Own profile and password, company integrations and settings"),
         (name = "apartamentos", description = "The company's apartment catalogue"),
+        (name = "vault", description = "Guest-message templates and their AI helpers"),
     )
 )]
 struct ApiDoc;
@@ -89,6 +91,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
             apartamentos::update,
             apartamentos::delete
         ))
+        .routes(routes!(templates::list, templates::create))
+        .routes(routes!(templates::update, templates::delete))
+        .routes(routes!(templates::preview))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::openapi_yaml))

@@ -1,0 +1,459 @@
+//! `/api/vault/plantillas`: the company's guest-message templates
+//! (original-api.md 11.1-11.4), and a preview with placeholder values (ours).
+//! Any authenticated user. Validation errors are messages without field
+//! names, as the original's vault writes them.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::placeholders;
+use crate::domain::validation::{FieldErrors, Input};
+use crate::domain::vault::{
+    CATEGORIES, DEFAULT_LANGUAGE, LANGUAGES, MSG_CATEGORY, MSG_CONTENT_EMPTY, MSG_LANGUAGE,
+    MSG_NAME_LENGTH, MSG_NOT_FOUND, NAME_MAX_CHARS,
+};
+use crate::features::usuarios::OkBody;
+use crate::http::ApiJson;
+use crate::http::auth::AuthUser;
+use crate::http::error::{AppError, ErrorBody, MSG_NOT_FOUND as MSG_NO_ROUTE};
+use crate::http::lenient_json::JsonOrEmpty;
+use crate::state::AppState;
+use crate::store::{NewTemplate, Template, TemplateFilter, TemplateUpdate};
+
+/// A template on the wire (no timestamps, as the original).
+#[derive(Serialize, ToSchema)]
+pub struct TemplateView {
+    pub activa: bool,
+    pub categoria: Option<String>,
+    pub contenido: String,
+    pub id: Uuid,
+    pub idioma: String,
+    pub nombre: String,
+}
+
+impl From<Template> for TemplateView {
+    fn from(t: Template) -> Self {
+        TemplateView {
+            activa: t.active,
+            categoria: t.category,
+            contenido: t.content,
+            id: t.id,
+            idioma: t.language,
+            nombre: t.name,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TemplatesBody {
+    pub ok: bool,
+    pub plantillas: Vec<TemplateView>,
+}
+
+/// A saved template, with the placeholder problems found in it (ours; the
+/// key is absent when there are none).
+#[derive(Serialize, ToSchema)]
+pub struct TemplateBody {
+    pub ok: bool,
+    pub plantilla: TemplateView,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Template body: `nombre` (1-200), `contenido` (not empty), `idioma`
+/// (`es` by default on create; kept when absent or null on update),
+/// `categoria` (null clears it; on update, absent clears it too).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TemplateRequest {
+    nombre: String,
+    contenido: String,
+    idioma: Option<String>,
+    categoria: Option<String>,
+}
+
+/// A template id in the path: anything but a UUID matches no route (404),
+/// as the original's UUID converter.
+pub fn template_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw)
+        .ok()
+        .filter(|_| raw.len() == 36)
+        .ok_or_else(|| AppError::not_found(MSG_NO_ROUTE))
+}
+
+/// The `{plantilla_id}` of the path, read before authentication so a
+/// malformed one is a 404 even without a token.
+pub struct TemplateId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for TemplateId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::not_found(MSG_NO_ROUTE))?;
+        template_id(&raw).map(TemplateId)
+    }
+}
+
+/// `nombre` and `contenido` as both schemas read them.
+fn name_and_content(input: &mut Input) -> (Option<String>, Option<String>) {
+    let name = input.string("nombre", true);
+    if name
+        .as_ref()
+        .is_some_and(|n| !(1..=NAME_MAX_CHARS).contains(&n.chars().count()))
+    {
+        input.error("nombre", MSG_NAME_LENGTH);
+    }
+    let content = input.string("contenido", true);
+    if content.as_ref().is_some_and(String::is_empty) {
+        input.error("contenido", MSG_CONTENT_EMPTY);
+    }
+    (name, content)
+}
+
+fn checked_language(input: &mut Input, language: Option<String>) -> Option<String> {
+    if language.as_deref().is_some_and(|l| !LANGUAGES.contains(&l)) {
+        input.error("idioma", MSG_LANGUAGE);
+    }
+    language
+}
+
+fn category(input: &mut Input) -> Option<Option<String>> {
+    let category = input.nullable_string("categoria")?;
+    if category
+        .as_deref()
+        .is_some_and(|c| !CATEGORIES.contains(&c))
+    {
+        input.error("categoria", MSG_CATEGORY);
+    }
+    Some(category)
+}
+
+pub fn parse_new(body: &Value) -> Result<NewTemplate, FieldErrors> {
+    let mut input = Input::new(body)?;
+    let (name, content) = name_and_content(&mut input);
+    let raw_language = input.string("idioma", false);
+    let language = checked_language(&mut input, raw_language);
+    let category = category(&mut input);
+    input.unknown_fields();
+    match (name, content, category) {
+        (Some(name), Some(content), Some(category)) if !input.has_errors() => Ok(NewTemplate {
+            name,
+            content,
+            language: language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
+            category,
+        }),
+        _ => Err(input.errors),
+    }
+}
+
+pub fn parse_update(body: &Value) -> Result<TemplateUpdate, FieldErrors> {
+    let mut input = Input::new(body)?;
+    let (name, content) = name_and_content(&mut input);
+    let raw_language = input.nullable_string("idioma").flatten();
+    let language = checked_language(&mut input, raw_language);
+    let category = category(&mut input);
+    input.unknown_fields();
+    match (name, content, category) {
+        (Some(name), Some(content), Some(category)) if !input.has_errors() => Ok(TemplateUpdate {
+            name,
+            content,
+            language,
+            category,
+        }),
+        _ => Err(input.errors),
+    }
+}
+
+fn invalid(errors: FieldErrors) -> AppError {
+    AppError::unprocessable(errors.messages())
+}
+
+fn saved(status: StatusCode, template: Template) -> ApiJson<TemplateBody> {
+    let warnings = placeholders::problems(&template.content)
+        .iter()
+        .map(placeholders::Problem::message)
+        .collect();
+    ApiJson(
+        status,
+        TemplateBody {
+            ok: true,
+            plantilla: template.into(),
+            warnings,
+        },
+    )
+}
+
+/// The first value of each query parameter; an empty one filters nothing.
+fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+        .filter(|value| !value.is_empty())
+}
+
+/// Active templates of the company, most recently changed first.
+#[utoipa::path(get, path = "/api/vault/plantillas", tag = "vault", security(("bearer" = [])),
+    params(
+        ("categoria" = Option<String>, Query, description = "Exact category (empty: all)"),
+        ("idioma" = Option<String>, Query, description = "Exact language (empty: all)"),
+    ),
+    responses(
+        (status = 200, description = "Templates", body = TemplatesBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(query): RawQuery,
+) -> Result<ApiJson<TemplatesBody>, AppError> {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let filter = TemplateFilter {
+        category: query_param(&pairs, "categoria"),
+        language: query_param(&pairs, "idioma"),
+    };
+    let templates = state.store.templates(user.company_id(), filter).await?;
+    Ok(ApiJson::ok(TemplatesBody {
+        ok: true,
+        plantillas: templates.into_iter().map(TemplateView::from).collect(),
+    }))
+}
+
+/// Creates a template; placeholder problems come back as `warnings`.
+#[utoipa::path(post, path = "/api/vault/plantillas", tag = "vault", security(("bearer" = [])),
+    request_body(content = TemplateRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = TemplateBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "Validation errors", body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonOrEmpty(body): JsonOrEmpty,
+) -> Result<ApiJson<TemplateBody>, AppError> {
+    let new = parse_new(&body).map_err(invalid)?;
+    let template = state.store.create_template(user.company_id(), new).await?;
+    Ok(saved(StatusCode::CREATED, template))
+}
+
+/// Replaces a template's fields (validated before the lookup, as the original).
+#[utoipa::path(put, path = "/api/vault/plantillas/{plantilla_id}", tag = "vault", security(("bearer" = [])),
+    params(("plantilla_id" = Uuid, Path)),
+    request_body(content = TemplateRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = TemplateBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
+        (status = 422, description = "Validation errors", body = ErrorBody),
+    ))]
+pub async fn update(
+    TemplateId(id): TemplateId,
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonOrEmpty(body): JsonOrEmpty,
+) -> Result<ApiJson<TemplateBody>, AppError> {
+    let update = parse_update(&body).map_err(invalid)?;
+    let template = state
+        .store
+        .update_template(user.company_id(), id, update)
+        .await?
+        .ok_or_else(|| AppError::not_found(MSG_NOT_FOUND))?;
+    Ok(saved(StatusCode::OK, template))
+}
+
+/// Soft delete; repeating it keeps answering 200.
+#[utoipa::path(delete, path = "/api/vault/plantillas/{plantilla_id}", tag = "vault", security(("bearer" = [])),
+    params(("plantilla_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Deactivated", body = OkBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
+    ))]
+pub async fn delete(
+    TemplateId(id): TemplateId,
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<ApiJson<OkBody>, AppError> {
+    if !state
+        .store
+        .deactivate_template(user.company_id(), id)
+        .await?
+    {
+        return Err(AppError::not_found(MSG_NOT_FOUND));
+    }
+    Ok(ApiJson::ok(OkBody { ok: true }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PreviewBody {
+    /// The template with every placeholder replaced (given values first, then samples).
+    pub contenido: String,
+    /// The well-formed placeholders of the template, in order of first use.
+    pub marcadores: Vec<String>,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Preview body: `valores`, an optional object of placeholder name to text.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PreviewRequest {
+    valores: Option<BTreeMap<String, String>>,
+}
+
+pub fn parse_preview(body: &Value) -> Result<BTreeMap<String, String>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(fields) = body.as_object() else {
+        errors.add("_schema", "Invalid input type.");
+        return Err(errors);
+    };
+    let mut values = BTreeMap::new();
+    match fields.get("valores") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(given)) => {
+            for (name, value) in given {
+                match value {
+                    Value::String(text) => {
+                        values.insert(name.clone(), text.clone());
+                    }
+                    _ => errors.add("valores", format!("{name}: Not a valid string.")),
+                }
+            }
+        }
+        Some(_) => errors.add("valores", "Not a valid mapping type."),
+    }
+    for key in fields.keys().filter(|key| *key != "valores") {
+        errors.add(key, "Unknown field.");
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Renders an active template with the given placeholder values, or samples (ours).
+#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/vista-previa", tag = "vault", security(("bearer" = [])),
+    params(("plantilla_id" = Uuid, Path)),
+    request_body(content = PreviewRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The rendered text", body = PreviewBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
+        (status = 422, description = "Validation errors", body = ErrorBody),
+    ))]
+pub async fn preview(
+    TemplateId(id): TemplateId,
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonOrEmpty(body): JsonOrEmpty,
+) -> Result<ApiJson<PreviewBody>, AppError> {
+    let template = state
+        .store
+        .active_template(user.company_id(), id)
+        .await?
+        .ok_or_else(|| AppError::not_found(MSG_NOT_FOUND))?;
+    let values = parse_preview(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    Ok(ApiJson::ok(PreviewBody {
+        contenido: placeholders::render(&template.content, &values),
+        marcadores: placeholders::names(&template.content)
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        ok: true,
+        warnings: placeholders::problems(&template.content)
+            .iter()
+            .map(placeholders::Problem::message)
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn create_errors_are_messages_in_field_order() {
+        assert_eq!(
+            parse_new(&json!({})).unwrap_err().messages(),
+            vec![
+                "Missing data for required field.",
+                "Missing data for required field."
+            ]
+        );
+        assert_eq!(
+            parse_new(&json!({"nombre": "", "contenido": "", "idioma": "xx", "categoria": "bienvenida", "otro": 1}))
+                .unwrap_err()
+                .messages(),
+            vec![MSG_NAME_LENGTH, MSG_CONTENT_EMPTY, MSG_LANGUAGE, MSG_CATEGORY, "Unknown field."]
+        );
+        assert_eq!(
+            parse_new(&json!({"nombre": "x", "contenido": " ", "idioma": null}))
+                .unwrap_err()
+                .messages(),
+            vec!["Field may not be null."]
+        );
+        assert_eq!(
+            parse_new(&json!([1])).unwrap_err().messages(),
+            vec!["Invalid input type."]
+        );
+    }
+
+    #[test]
+    fn create_defaults_the_language_and_keeps_whitespace() {
+        let new = parse_new(&json!({"nombre": "N".repeat(200), "contenido": "  "})).unwrap();
+        assert_eq!(
+            (new.language.as_str(), new.content.as_str(), new.category),
+            ("es", "  ", None)
+        );
+    }
+
+    #[test]
+    fn update_keeps_a_null_language_and_clears_an_absent_category() {
+        let update =
+            parse_update(&json!({"nombre": "n", "contenido": "c", "idioma": null})).unwrap();
+        assert_eq!((update.language, update.category), (None, None));
+        let update = parse_update(
+            &json!({"nombre": "n", "contenido": "c", "idioma": "en", "categoria": "GENERAL"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (update.language.as_deref(), update.category.as_deref()),
+            (Some("en"), Some("GENERAL"))
+        );
+    }
+
+    #[test]
+    fn only_canonical_uuids_are_template_ids() {
+        assert!(template_id("6f1c2e4a-0b1d-4c7e-9a55-0c2a1f3b4d5e").is_ok());
+        assert!(template_id("6F1C2E4A-0B1D-4C7E-9A55-0C2A1F3B4D5E").is_ok());
+        assert!(template_id("6f1c2e4a0b1d4c7e9a550c2a1f3b4d5e").is_err());
+        assert!(template_id("nope").is_err());
+    }
+
+    #[test]
+    fn preview_values_must_be_text() {
+        assert!(parse_preview(&json!({})).unwrap().is_empty());
+        assert_eq!(
+            parse_preview(&json!({"valores": {"NOMBRE": 3}, "x": 1}))
+                .unwrap_err()
+                .flatten(),
+            vec!["valores: NOMBRE: Not a valid string.", "x: Unknown field."]
+        );
+    }
+}
