@@ -2,6 +2,7 @@
 //! one outbound HTTP client of `http.rs` (timeouts, size cap, no redirects to
 //! other hosts, no private addresses).
 
+pub mod ai;
 pub mod beds24;
 pub mod http;
 pub mod pms;
