@@ -95,6 +95,18 @@ pub struct Settings {
     pub ai: AiSettings,
 }
 
+/// A comma-separated list of IPs and CIDRs.
+fn ip_nets(name: &str, list: &str) -> anyhow::Result<Vec<IpNet>> {
+    split_list(list)
+        .into_iter()
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .with_context(|| format!("{name}: {item:?} is not an IP or CIDR"))
+        })
+        .collect()
+}
+
 /// Secrets once resolved (from env, the secrets file, or generated).
 #[derive(Clone)]
 pub struct Secrets {
@@ -167,14 +179,12 @@ impl Settings {
     }
 
     pub fn trusted_proxies(&self) -> anyhow::Result<Vec<IpNet>> {
-        split_list(&self.trusted_proxies)
-            .into_iter()
-            .map(|item| {
-                item.parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .with_context(|| format!("TRUSTED_PROXIES: {item:?} is not an IP or CIDR"))
-            })
-            .collect()
+        ip_nets("TRUSTED_PROXIES", &self.trusted_proxies)
+    }
+
+    /// Who may read and edit the AI system prompts (`AI_PROMPT_ADMIN_IPS`).
+    pub fn prompt_admins(&self) -> anyhow::Result<Vec<IpNet>> {
+        ip_nets("AI_PROMPT_ADMIN_IPS", &self.ai.prompt_admin_ips)
     }
 
     pub fn csrf_cookie_secure(&self) -> bool {

@@ -7,6 +7,7 @@ use ipnet::IpNet;
 use crate::config::{Secrets, Settings};
 use crate::http::cache::BodyCache;
 use crate::http::ratelimit::RateLimiter;
+use crate::integrations::ai::{AiEndpoints, AiProviders};
 use crate::integrations::http::Outbound;
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
@@ -38,6 +39,10 @@ pub struct Inner {
     pub catalogue: BodyCache,
     /// Kept for the features that encrypt third-party keys.
     pub secrets: Secrets,
+    /// Builds the AI client of each call (system or company provider).
+    pub ai: AiProviders,
+    /// Client IPs allowed on the system-prompt routes.
+    pub prompt_admins: Vec<IpNet>,
 }
 
 impl std::ops::Deref for AppState {
@@ -63,10 +68,29 @@ impl AppState {
             limiter,
             catalogue: BodyCache::new(CATALOGUE_TTL),
             outbound: Outbound::new(settings.allow_private_pms_endpoints)?,
+            ai: ai_providers(&settings)?,
+            prompt_admins: settings.prompt_admins()?,
             parse_permits: tokio::sync::Semaphore::new(2),
             store,
             settings,
             secrets,
         })))
     }
+}
+
+/// The system providers' base URLs are operator configuration (they may be a
+/// private proxy); a company's own server must be public, as PMS endpoints.
+fn ai_providers(settings: &Settings) -> anyhow::Result<AiProviders> {
+    let ai = &settings.ai;
+    let endpoints = AiEndpoints::from_settings(
+        Some(&ai.openai_api_base),
+        Some(&ai.gemini_api_base),
+        Some(&ai.anthropic_api_base),
+    )?;
+    Ok(AiProviders::new(
+        endpoints,
+        std::time::Duration::from_secs(ai.timeout_seconds),
+        Outbound::new(true)?,
+        Outbound::new(settings.allow_private_pms_endpoints)?,
+    ))
 }

@@ -13,7 +13,7 @@ const ORIGINAL: &str = include_str!("fixtures/original_alembic_replay.sql");
 async fn sqlite_migrations_run_once_and_keep_data() {
     let db = TestDb::sqlite();
     let (store, report) = store::connect(db.url()).await.unwrap();
-    assert_eq!(report.applied, vec![1, 2, 3, 4]);
+    assert_eq!(report.applied, vec![1, 2, 3, 4, 5]);
     support::seed_user(&store, "ana@example.com", Role::Admin, false).await;
     store.close().await;
     let (store, report) = store::connect(db.url()).await.unwrap();
@@ -127,7 +127,7 @@ async fn postgres_baseline_is_the_original_schema() {
     let ours = postgres_or_skip!();
     let original = postgres_or_skip!();
     let (_, report) = store::connect(ours.url()).await.unwrap();
-    assert_eq!(report.applied, vec![1, 2, 3, 4]);
+    assert_eq!(report.applied, vec![1, 2, 3, 4, 5]);
     assert!(!report.adopted_original);
     let pool = pg(&original).await;
     sqlx::raw_sql(AssertSqlSafe(ORIGINAL))
@@ -183,7 +183,11 @@ async fn postgres_adopts_a_database_of_the_original_without_loss() {
 
     let (store, report) = store::connect(db.url()).await.unwrap();
     assert!(report.adopted_original);
-    assert_eq!(report.applied, vec![2, 3, 4], "only our own additions run");
+    assert_eq!(
+        report.applied,
+        vec![2, 3, 4, 5],
+        "only our own additions run"
+    );
     let user = store
         .user_by_email("dev@staysidekick.es")
         .await

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::vault::templates;
+use crate::features::vault::{ai, prompts, templates};
 use crate::features::{apartamentos, auth, empresas, health, importacion, perfil, pms, usuarios};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
@@ -94,6 +94,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::update, templates::delete))
         .routes(routes!(templates::preview))
+        .routes(routes!(ai::improve))
+        .routes(routes!(ai::translate))
+        .routes(routes!(ai::usage))
+        .routes(routes!(ai::config))
+        .routes(routes!(prompts::get, prompts::put))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::openapi_yaml))

@@ -37,6 +37,8 @@ pub struct AiConfig {
     pub model: Option<String>,
     pub api_key_encrypted: Option<String>,
     pub active: bool,
+    /// Base URL of a company's own OpenAI-compatible server (ours).
+    pub endpoint: Option<String>,
 }
 
 fn pms_from_row(row: &Row) -> Result<PmsConfig, sqlx::Error> {
@@ -103,7 +105,7 @@ impl Store {
 
     pub async fn ai_config(&self, company_id: Uuid) -> StoreResult<Option<AiConfig>> {
         let row = sql(
-            "SELECT proveedor, modelo, api_key_cifrada, activo FROM configuracion_ia \
+            "SELECT proveedor, modelo, api_key_cifrada, activo, endpoint FROM configuracion_ia \
              WHERE empresa_id = $1",
         )
         .bind(company_id)
@@ -115,6 +117,7 @@ impl Store {
             model: row.get("modelo")?,
             api_key_encrypted: row.get("api_key_cifrada")?,
             active: row.get("activo")?,
+            endpoint: row.get("endpoint")?,
         }))
     }
 

@@ -33,6 +33,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "api_secret_cifrada",
         include_str!("../../migrations/postgres/0004_api_secret_cifrada.sql"),
     ),
+    (
+        5,
+        "ia_endpoint",
+        include_str!("../../migrations/postgres/0005_ia_endpoint.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -55,6 +60,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         4,
         "api_secret_cifrada",
         include_str!("../../migrations/sqlite/0004_api_secret_cifrada.sql"),
+    ),
+    (
+        5,
+        "ia_endpoint",
+        include_str!("../../migrations/sqlite/0005_ia_endpoint.sql"),
     ),
 ];
 

@@ -1,0 +1,2 @@
+-- See migrations/postgres/0005.
+ALTER TABLE configuracion_ia ADD COLUMN endpoint VARCHAR(500);
