@@ -54,11 +54,12 @@ async fn describe(pool: &PgPool, schema: &str) -> Vec<String> {
         let column: String = row.get(1);
         if table.starts_with("_sqlx")
             || [
-                "tokens_validos_desde",
-                "token_conservado",
-                "api_secret_cifrada",
+                ("usuarios", "tokens_validos_desde"),
+                ("usuarios", "token_conservado"),
+                ("configuracion_pms", "api_secret_cifrada"),
+                ("configuracion_ia", "endpoint"),
             ]
-            .contains(&column.as_str())
+            .contains(&(table.as_str(), column.as_str()))
         {
             continue; // ours
         }
