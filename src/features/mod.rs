@@ -1,10 +1,9 @@
-//! One module per endpoint group: handlers and wire types (Spanish names on the wire).
+//! One module per area (English names; Spanish only on the wire): thin
+//! handlers and their wire types. Each handler's doc names its route path.
 
-pub mod apartamentos;
+pub mod apartments;
 pub mod auth;
-pub mod empresas;
+pub mod companies;
 pub mod health;
-pub mod importacion;
-pub mod perfil;
-pub mod pms;
-pub mod usuarios;
+pub mod profile;
+pub mod users;

@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::{apartamentos, auth, empresas, health, importacion, perfil, pms, usuarios};
+use crate::features::apartments::{catalogue, import, pms_config};
+use crate::features::{auth, companies, health, profile, users};
 use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::{
@@ -64,30 +65,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::csrf_token))
         .routes(routes!(auth::login))
         .routes(routes!(auth::validacion))
-        .routes(routes!(empresas::list, empresas::create))
-        .routes(routes!(usuarios::list, usuarios::create))
-        .routes(routes!(usuarios::delete, usuarios::change_role))
-        .routes(routes!(usuarios::reset_password))
-        .routes(routes!(perfil::profile))
-        .routes(routes!(perfil::change_password))
-        .routes(routes!(perfil::integrations))
-        .routes(routes!(perfil::save_pms, perfil::delete_pms))
-        .routes(routes!(perfil::save_ai, perfil::delete_ai))
-        .routes(routes!(perfil::xlsx_settings, perfil::save_xlsx_settings))
-        .routes(routes!(perfil::late_settings, perfil::save_late_settings))
-        .routes(routes!(apartamentos::list, apartamentos::create))
+        .routes(routes!(companies::list, companies::create))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::delete, users::change_role))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(profile::profile))
+        .routes(routes!(profile::change_password))
+        .routes(routes!(profile::integrations))
+        .routes(routes!(profile::save_pms, profile::delete_pms))
+        .routes(routes!(profile::save_ai, profile::delete_ai))
+        .routes(routes!(profile::xlsx_settings, profile::save_xlsx_settings))
+        .routes(routes!(profile::late_settings, profile::save_late_settings))
+        .routes(routes!(catalogue::list, catalogue::create))
         .routes(routes!(
-            pms::get_config,
-            pms::put_config,
-            pms::delete_config
+            pms_config::get_config,
+            pms_config::put_config,
+            pms_config::delete_config
         ))
-        .routes(routes!(pms::sync))
-        .routes(routes!(importacion::import))
-        .routes(routes!(importacion::preview))
+        .routes(routes!(pms_config::sync))
+        .routes(routes!(import::import))
+        .routes(routes!(import::preview))
         .routes(routes!(
-            apartamentos::get,
-            apartamentos::update,
-            apartamentos::delete
+            catalogue::get,
+            catalogue::update,
+            catalogue::delete
         ))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))

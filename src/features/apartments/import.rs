@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::apartments_xlsx::{ColumnOverride, Parsed, SheetApartment, parse};
 use crate::domain::spreadsheet::{Limits, read_rows};
-use crate::features::pms::SyncCounts;
+use crate::features::apartments::pms_config::SyncCounts;
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};

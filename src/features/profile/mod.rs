@@ -13,8 +13,8 @@ use crate::domain::password::password_problems;
 use crate::domain::validation::{
     FieldErrors, Input, length_between, one_of_message, range_message,
 };
-use crate::features::pms::{self, PmsInput, read_common};
-use crate::features::usuarios::OkBody;
+use crate::features::apartments::pms_config::{self, PmsInput, read_common};
+use crate::features::users::OkBody;
 use crate::http::ApiJson;
 use crate::http::auth::{AdminUser, AuthUser};
 use crate::http::error::{AppError, ErrorBody};
@@ -271,7 +271,7 @@ pub async fn save_pms(
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
     let input = parse_pms(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    pms::save(&state, user.company_id(), input).await?;
+    pms_config::save(&state, user.company_id(), input).await?;
     Ok(ApiJson::ok(OkBody { ok: true }))
 }
 

@@ -14,7 +14,7 @@ use crate::domain::format::iso;
 use crate::domain::json::to_ascii_json;
 use crate::domain::sanitize::strip_html;
 use crate::domain::validation::{FieldErrors, Input, length_between};
-use crate::features::usuarios::OkBody;
+use crate::features::users::OkBody;
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
