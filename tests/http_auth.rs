@@ -739,8 +739,8 @@ async fn probe_app() -> TestApp {
             get(|_: AdminOrSuperadmin| async { "ok" }),
         )
         .route("/probe/superadmin", get(|_: Superadmin| async { "ok" }))
-        .merge(stay_sidekick::http::router::routes().split_for_parts().0);
-    let router = stay_sidekick::http::router::with_middleware(router, state.clone());
+        .merge(stay_sidekick::app::routes().split_for_parts().0);
+    let router = stay_sidekick::http::middleware::with_middleware(router, state.clone());
     TestApp::serve_router(db, state, router).await
 }
 

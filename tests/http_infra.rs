@@ -266,7 +266,7 @@ async fn a_panicking_handler_is_a_json_500_without_internals() {
             ""
         }),
     );
-    let router = stay_sidekick::http::router::with_middleware(router, state.clone());
+    let router = stay_sidekick::http::middleware::with_middleware(router, state.clone());
     let app = TestApp::serve_router(db, state, router).await;
     let response = app.get("/api/boom").await;
     assert_eq!(response.status(), 500);
@@ -468,7 +468,7 @@ async fn openapi_document_and_router_list_the_same_routes() {
     }
     // The document is the code's: it matches what the library builds.
     let built: Value =
-        serde_json::from_str(&stay_sidekick::http::router::openapi().to_json().unwrap()).unwrap();
+        serde_json::from_str(&stay_sidekick::app::openapi().to_json().unwrap()).unwrap();
     assert_eq!(built, doc);
 }
 

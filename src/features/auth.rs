@@ -19,8 +19,8 @@ use crate::http::csrf::{CsrfChecked, set_cookie};
 use crate::http::error::ErrorBody;
 use crate::http::error::{AppError, MSG_TOKEN_INVALID};
 use crate::http::extract::JsonBody;
+use crate::http::state::AppState;
 use crate::security::jwt::first_valid_second;
-use crate::state::AppState;
 
 pub const MSG_BAD_CREDENTIALS: &str = "Credenciales incorrectas.";
 const MSG_EMAIL_REQUIRED: &str = "El correo electrónico es obligatorio.";

@@ -12,8 +12,8 @@ use crate::http::ApiJson;
 use crate::http::auth::Superadmin;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
+use crate::http::state::AppState;
 use crate::security::password::temporary_password;
-use crate::state::AppState;
 use crate::store::{Company, NewCompany, StoreError};
 
 pub const MSG_DUPLICATE: &str = "Ya existe una empresa con ese email.";

@@ -1,9 +1,12 @@
 //! One module per area (English names; Spanish only on the wire): thin
-//! handlers and their wire types. Each handler's doc names its route path.
+//! handlers and their wire types. Each handler's doc or route attribute names
+//! its path, so grepping a path finds its handler.
 
 pub mod apartments;
 pub mod auth;
 pub mod companies;
 pub mod health;
+pub mod pms_settings;
 pub mod profile;
+pub mod shared;
 pub mod users;

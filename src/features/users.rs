@@ -1,10 +1,7 @@
 //! `/api/usuarios`: a company's users, for its admins and for superadmins
 //! (who may name another company with `?empresa_id=`). original-api.md 5.
 
-use std::collections::HashMap;
-
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde::Serialize;
@@ -15,18 +12,18 @@ use uuid::Uuid;
 use crate::domain::format::iso;
 use crate::domain::sanitize::sanitize_email;
 use crate::domain::validation::{FieldErrors, Input};
+use crate::features::shared::OkBody;
 use crate::http::ApiJson;
 use crate::http::auth::AdminOrSuperadmin;
 use crate::http::error::{AppError, ErrorBody};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, PathId, PathResource, TargetCompany};
+use crate::http::state::AppState;
 use crate::security::password::temporary_password;
-use crate::state::AppState;
 use crate::store::{
     AddUser, ChangeRole, NewUser, PasswordChange, RemoveUser, Role, User, max_users,
 };
 
 pub const MSG_NOT_FOUND: &str = "Usuario no encontrado.";
-const MSG_COMPANY_NOT_FOUND: &str = "Empresa no encontrada.";
 const MSG_EMAIL_INVALID: &str = "El correo electrónico no es válido.";
 const MSG_EMAIL_TAKEN: &str = "El correo electrónico ya está en uso.";
 const MSG_ROLE: &str = "Rol inválido. Opciones: admin, operativo.";
@@ -78,11 +75,6 @@ pub struct CreatedUserBody {
 pub struct UserBody {
     pub ok: bool,
     pub usuario: UserView,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OkBody {
-    pub ok: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -154,35 +146,14 @@ pub fn parse_role(body: &Value) -> Result<Role, FieldErrors> {
     }
 }
 
-/// The company acted on: the caller's, or for a superadmin `?empresa_id=`
-/// (validated: malformed 422, unknown 404).
-async fn target_company(
-    state: &AppState,
-    caller: &AdminOrSuperadmin,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Uuid, AppError> {
-    let own = caller.0.company_id();
-    if !caller.0.is_superadmin() {
-        return Ok(own);
-    }
-    let requested = query
-        .ok()
-        .and_then(|Query(q)| q.get("empresa_id").cloned())
-        .filter(|v| !v.trim().is_empty());
-    let Some(requested) = requested else {
-        return Ok(own);
-    };
-    let id = Uuid::parse_str(requested.trim())
-        .map_err(|_| AppError::unprocessable(vec!["empresa_id: Not a valid UUID.".to_string()]))?;
-    if state.store.company(id).await?.is_none() {
-        return Err(AppError::not_found(MSG_COMPANY_NOT_FOUND));
-    }
-    Ok(id)
+/// `{usuario_id}` of the user routes.
+pub enum UserRoute {}
+
+impl PathResource for UserRoute {
+    const NOT_FOUND: &'static str = MSG_NOT_FOUND;
 }
 
-fn user_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found(MSG_NOT_FOUND))
-}
+type UserId = PathId<UserRoute>;
 
 fn temporary_password_date() -> chrono::DateTime<Utc> {
     Utc::now() - Duration::days(TEMPORARY_PASSWORD_AGE_DAYS)
@@ -199,10 +170,9 @@ fn temporary_password_date() -> chrono::DateTime<Utc> {
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    caller: AdminOrSuperadmin,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    _caller: AdminOrSuperadmin,
+    TargetCompany(company_id): TargetCompany,
 ) -> Result<ApiJson<UsersBody>, AppError> {
-    let company_id = target_company(&state, &caller, query).await?;
     let users = state.store.users(company_id).await?;
     let limit = state
         .store
@@ -229,11 +199,12 @@ pub async fn list(
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    caller: AdminOrSuperadmin,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    _caller: AdminOrSuperadmin,
+    company: Result<TargetCompany, AppError>,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<CreatedUserBody>, AppError> {
-    let company_id = target_company(&state, &caller, query).await?;
+    // A missing body is 400 before `?empresa_id`'s 422 or 404.
+    let TargetCompany(company_id) = company?;
     let (email, role) = parse_new_user(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     let email = sanitize_email(&email)
         .ok_or_else(|| AppError::unprocessable(vec![MSG_EMAIL_INVALID.into()]))?;
@@ -276,11 +247,9 @@ pub async fn create(
 pub async fn delete(
     State(state): State<AppState>,
     caller: AdminOrSuperadmin,
-    Path(id): Path<String>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    TargetCompany(company_id): TargetCompany,
+    PathId(id, _): UserId,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let company_id = target_company(&state, &caller, query).await?;
-    let id = user_id(&id)?;
     match state
         .store
         .remove_user(company_id, id, caller.0.user.id)
@@ -308,15 +277,15 @@ pub async fn delete(
     ))]
 pub async fn change_role(
     State(state): State<AppState>,
-    caller: AdminOrSuperadmin,
-    Path(id): Path<String>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    _caller: AdminOrSuperadmin,
+    company: Result<TargetCompany, AppError>,
+    id: Result<UserId, AppError>,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<UserBody>, AppError> {
-    let company_id = target_company(&state, &caller, query).await?;
+    let TargetCompany(company_id) = company?;
     // The body is validated before the user is looked up, as the original does.
     let role = parse_role(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    let id = user_id(&id)?;
+    let PathId(id, _) = id?;
     match state.store.change_role(company_id, id, role).await? {
         ChangeRole::Changed(user) => Ok(ApiJson::ok(UserBody {
             ok: true,
@@ -336,12 +305,10 @@ pub async fn change_role(
     ))]
 pub async fn reset_password(
     State(state): State<AppState>,
-    caller: AdminOrSuperadmin,
-    Path(id): Path<String>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    _caller: AdminOrSuperadmin,
+    TargetCompany(company_id): TargetCompany,
+    PathId(id, _): UserId,
 ) -> Result<ApiJson<TemporaryPasswordBody>, AppError> {
-    let company_id = target_company(&state, &caller, query).await?;
-    let id = user_id(&id)?;
     if state.store.user(company_id, id).await?.is_none() {
         return Err(AppError::not_found(MSG_NOT_FOUND));
     }

@@ -5,4 +5,5 @@
 pub mod beds24;
 pub mod http;
 pub mod pms;
+pub mod pms_factory;
 pub mod smoobu;

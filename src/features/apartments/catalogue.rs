@@ -2,7 +2,7 @@
 //! (original-api.md 7.1-7.5). Any authenticated user.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -14,16 +14,25 @@ use crate::domain::format::iso;
 use crate::domain::json::to_ascii_json;
 use crate::domain::sanitize::strip_html;
 use crate::domain::validation::{FieldErrors, Input, length_between};
-use crate::features::users::OkBody;
+use crate::features::shared::OkBody;
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, PathId, PathResource};
 use crate::http::json::json_bytes;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::{Apartment, ApartmentChanges, NewApartment};
 
 pub const MSG_NOT_FOUND: &str = "Apartamento no encontrado.";
+
+/// `{apartamento_id}` of the detail routes.
+pub enum ApartmentRoute {}
+
+impl PathResource for ApartmentRoute {
+    const NOT_FOUND: &'static str = MSG_NOT_FOUND;
+}
+
+type ApartmentId = PathId<ApartmentRoute>;
 
 /// An apartment on the wire (every key always present).
 #[derive(Serialize, ToSchema)]
@@ -151,10 +160,6 @@ pub fn parse_changes(body: &Value) -> Result<ApartmentChanges, FieldErrors> {
     })
 }
 
-fn apartment_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found(MSG_NOT_FOUND))
-}
-
 /// Active apartments of the company, by name.
 #[utoipa::path(get, path = "/api/apartamentos", tag = "apartamentos", security(("bearer" = [])),
     responses((status = 200, description = "Apartments", body = ApartmentsBody), (status = 401, description = "No valid token", body = ErrorBody)))]
@@ -184,9 +189,8 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Respo
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    PathId(id, _): ApartmentId,
 ) -> Result<ApiJson<ApartmentBody>, AppError> {
-    let id = apartment_id(&id)?;
     let apartment = state
         .store
         .apartment(user.company_id(), id)
@@ -236,11 +240,12 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    id: Result<ApartmentId, AppError>,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<ApartmentBody>, AppError> {
-    // A missing apartment is 404 even with an invalid body, as the original.
-    let id = apartment_id(&id)?;
+    // No body is 400 before a malformed id's 404; a missing apartment is 404
+    // even with an invalid body, as the original.
+    let PathId(id, _) = id?;
     if state
         .store
         .apartment(user.company_id(), id)
@@ -272,9 +277,8 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    PathId(id, _): ApartmentId,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let id = apartment_id(&id)?;
     if !state
         .store
         .deactivate_apartment(user.company_id(), id)

@@ -4,70 +4,38 @@
 
 use std::collections::HashMap;
 
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::apartments_xlsx::{ColumnOverride, Parsed, SheetApartment, parse};
 use crate::domain::spreadsheet::{Limits, read_rows};
-use crate::features::apartments::pms_config::SyncCounts;
+use crate::features::apartments::{CatalogueSource, SyncCounts, log_failure, upsert_catalogue};
+use crate::features::shared::off_thread;
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
-use crate::state::AppState;
-use crate::store::{ApartmentUpsert, SyncLog, SyncLogFor, UpsertReport};
+use crate::http::extract::{UploadRules, XlsxUpload};
+use crate::http::state::AppState;
+use crate::store::ApartmentUpsert;
 
-const MSG_NO_FILE: &str = "Se esperaba un archivo 'file'.";
-const MSG_NOT_XLSX: &str = "El archivo debe ser .xlsx.";
-const MSG_EMPTY: &str = "El archivo está vacío.";
+/// The apartments spreadsheet: field `file`.
+pub enum ApartmentsSheet {}
 
-/// The bytes of the multipart field `file`, checked as the original does.
-pub async fn upload(
-    multipart: Result<Multipart, MultipartRejection>,
-    field_name: &str,
-) -> Result<Vec<u8>, AppError> {
-    let mut multipart = multipart.map_err(|_| AppError::bad_request(MSG_NO_FILE))?;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return Err(AppError::bad_request(MSG_NO_FILE)),
-            Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::too_large());
-            }
-            Err(_) => return Err(AppError::bad_request(MSG_NO_FILE)),
-        };
-        // A part without a file name is a form value, not a file.
-        if field.name() != Some(field_name) || field.file_name().is_none() {
-            continue;
-        }
-        let is_xlsx = field
-            .file_name()
-            .is_some_and(|n| n.to_lowercase().ends_with(".xlsx"));
-        if !is_xlsx {
-            return Err(AppError::bad_request(MSG_NOT_XLSX));
-        }
-        let bytes = field.bytes().await.map_err(|err| {
-            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::too_large()
-            } else {
-                AppError::bad_request(MSG_NO_FILE)
-            }
-        })?;
-        if bytes.is_empty() {
-            return Err(AppError::bad_request(MSG_EMPTY));
-        }
-        return Ok(bytes.to_vec());
-    }
+impl UploadRules for ApartmentsSheet {
+    const FIELD: &'static str = "file";
+    const MSG_MISSING: &'static str = "Se esperaba un archivo 'file'.";
+    const MSG_NOT_XLSX: &'static str = "El archivo debe ser .xlsx.";
+    const MSG_EMPTY: Option<&'static str> = Some("El archivo está vacío.");
 }
 
-/// Parses on a blocking thread, at most two at once.
+/// Parses with the company's column settings.
 async fn parse_upload(
     state: &AppState,
     company_id: Uuid,
-    bytes: Vec<u8>,
+    bytes: Bytes,
 ) -> Result<Parsed, AppError> {
     let company = state.store.company(company_id).await?;
     let columns = ColumnOverride::from_settings(
@@ -75,12 +43,7 @@ async fn parse_upload(
             .as_ref()
             .and_then(|c| c.settings.get("xlsx_apartamentos")),
     );
-    let _permit = state
-        .parse_permits
-        .acquire()
-        .await
-        .map_err(|_| AppError::internal())?;
-    let parsed = tokio::task::spawn_blocking(move || match read_rows(&bytes, &Limits::default()) {
+    off_thread(state, move || match read_rows(&bytes, &Limits::default()) {
         Ok(rows) => parse(&rows, columns),
         Err(err) => Parsed {
             apartments: Vec::new(),
@@ -89,8 +52,6 @@ async fn parse_upload(
         },
     })
     .await
-    .map_err(|_| AppError::internal())?;
-    Ok(parsed)
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -144,9 +105,8 @@ fn changes_something(
 pub async fn preview(
     State(state): State<AppState>,
     user: AuthUser,
-    multipart: Result<Multipart, MultipartRejection>,
+    XlsxUpload(bytes, _): XlsxUpload<ApartmentsSheet>,
 ) -> Result<ApiJson<PreviewBody>, AppError> {
-    let bytes = upload(multipart, "file").await?;
     let parsed = parse_upload(&state, user.company_id(), bytes).await?;
     let existing: HashMap<String, _> = state
         .store
@@ -209,25 +169,12 @@ pub struct ImportBody {
 pub async fn import(
     State(state): State<AppState>,
     user: AuthUser,
-    multipart: Result<Multipart, MultipartRejection>,
+    XlsxUpload(bytes, _): XlsxUpload<ApartmentsSheet>,
 ) -> Result<ApiJson<ImportBody>, AppError> {
     let company = user.company_id();
-    let bytes = upload(multipart, "file").await?;
     let parsed = parse_upload(&state, company, bytes).await?;
     if parsed.apartments.is_empty() && !parsed.errors.is_empty() {
-        let detail = parsed.errors.join("; ");
-        state
-            .store
-            .log_sync(
-                company,
-                SyncLog {
-                    origin: "xlsx",
-                    status: "error",
-                    records: None,
-                    detail: Some(detail),
-                },
-            )
-            .await?;
+        log_failure(&state, company, "xlsx", parsed.errors.join("; ")).await?;
         return Err(AppError::unprocessable(parsed.errors));
     }
     let rows: Vec<ApartmentUpsert> = parsed
@@ -241,32 +188,17 @@ pub async fn import(
             city: a.city,
         })
         .collect();
-    let error_count = parsed.errors.len();
-    let log: SyncLogFor = Box::new(move |r: UpsertReport| {
-        let mut detail = format!("XLSX: {} nuevos, {} actualizados", r.created, r.updated);
-        if error_count > 0 {
-            detail.push_str(&format!(" ({error_count} errores)"));
-        }
-        SyncLog {
-            origin: "xlsx",
-            status: if error_count > 0 { "parcial" } else { "exito" },
-            records: Some((r.created + r.updated) as i32),
-            detail: Some(detail),
-        }
-    });
-    let report = state
-        .store
-        .upsert_apartments(company, &rows, "xlsx", log)
-        .await?;
-    state.catalogue.invalidate(company);
-    tracing::info!(%company, created = report.created, updated = report.updated, errors = error_count, "apartments imported");
+    let source = CatalogueSource {
+        log_origin: "xlsx",
+        label: "XLSX",
+        apartment_origin: "xlsx".to_string(),
+        row_errors: parsed.errors.len(),
+    };
+    let counts = upsert_catalogue(&state, company, &rows, source).await?;
+    tracing::info!(%company, created = counts.nuevos, updated = counts.actualizados, errors = parsed.errors.len(), "apartments imported");
     Ok(ApiJson::ok(ImportBody {
         ok: true,
-        resultado: SyncCounts {
-            actualizados: report.updated,
-            nuevos: report.created,
-            total: report.created + report.updated,
-        },
+        resultado: counts,
         warnings: parsed.errors,
     }))
 }

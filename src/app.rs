@@ -1,25 +1,19 @@
-//! The router: every API route is registered through `routes()` so the
-//! OpenAPI document and the router cannot disagree; then the middleware.
+//! The application: every API route is registered through `routes()` so the
+//! OpenAPI document and the router cannot disagree; then the middleware stack.
 
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::{Extension, Router};
-use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::features::apartments::{catalogue, import, pms_config};
-use crate::features::{auth, companies, health, profile, users};
-use crate::http::cors::{AllowedOrigins, cors};
+use crate::features::apartments::{catalogue, import, pms_config, sync};
+use crate::features::profile::{account, integrations, settings};
+use crate::features::{auth, companies, health, users};
 use crate::http::docs::{self, OpenApiJson};
-use crate::http::middleware::{
-    content_length_limit, method_not_allowed, not_found, panic_response, request_log,
-};
-use crate::http::ratelimit;
-use crate::state::AppState;
+use crate::http::middleware::with_middleware;
+use crate::http::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -69,20 +63,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::delete, users::change_role))
         .routes(routes!(users::reset_password))
-        .routes(routes!(profile::profile))
-        .routes(routes!(profile::change_password))
-        .routes(routes!(profile::integrations))
-        .routes(routes!(profile::save_pms, profile::delete_pms))
-        .routes(routes!(profile::save_ai, profile::delete_ai))
-        .routes(routes!(profile::xlsx_settings, profile::save_xlsx_settings))
-        .routes(routes!(profile::late_settings, profile::save_late_settings))
+        .routes(routes!(account::profile))
+        .routes(routes!(account::change_password))
+        .routes(routes!(integrations::integrations))
+        .routes(routes!(integrations::save_pms, integrations::delete_pms))
+        .routes(routes!(integrations::save_ai, integrations::delete_ai))
+        .routes(routes!(
+            settings::xlsx_settings,
+            settings::save_xlsx_settings
+        ))
+        .routes(routes!(
+            settings::late_settings,
+            settings::save_late_settings
+        ))
         .routes(routes!(catalogue::list, catalogue::create))
         .routes(routes!(
             pms_config::get_config,
             pms_config::put_config,
             pms_config::delete_config
         ))
-        .routes(routes!(pms_config::sync))
+        .routes(routes!(sync::sync))
         .routes(routes!(import::import))
         .routes(routes!(import::preview))
         .routes(routes!(
@@ -109,22 +109,4 @@ pub fn app(state: AppState) -> Router {
         router.layer(Extension(OpenApiJson(Bytes::from(json)))),
         state,
     )
-}
-
-/// Fallbacks and the middleware stack (outermost last) around `router`.
-/// Public so tests can put probe routes behind the very same stack.
-pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
-    router
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), ratelimit::limit))
-        .layer(from_fn_with_state(state.clone(), content_length_limit))
-        .layer(DefaultBodyLimit::max(state.settings.max_upload_bytes))
-        .layer(from_fn_with_state(
-            AllowedOrigins::new(state.settings.allowed_origins()),
-            cors,
-        ))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(from_fn(request_log))
-        .with_state(state)
 }

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use ipnet::IpNet;
+use axum::extract::FromRef;
 
 use crate::config::{Secrets, Settings};
 use crate::http::cache::BodyCache;
+use crate::http::client_ip::TrustedProxies;
 use crate::http::ratelimit::RateLimiter;
 use crate::integrations::http::Outbound;
+use crate::integrations::pms_factory::PmsFactory;
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
@@ -28,12 +30,14 @@ pub struct Inner {
     pub hasher: PasswordHasher,
     /// Fernet for third-party keys at rest (refuses to work without `FERNET_KEY`).
     pub cipher: SecretBox,
-    pub limiter: RateLimiter,
-    pub trusted_proxies: Vec<IpNet>,
+    pub limiter: Arc<RateLimiter>,
+    pub trusted_proxies: TrustedProxies,
     /// Spreadsheet parses run at once (each on a blocking thread).
     pub parse_permits: tokio::sync::Semaphore,
     /// The one outbound HTTP client (PMS and other third parties).
     pub outbound: Outbound,
+    /// Clients of the companies' PMS, on `outbound`.
+    pub pms: PmsFactory,
     /// Serialised catalogue lists per company (see `http::cache`).
     pub catalogue: BodyCache,
     /// Kept for the features that encrypt third-party keys.
@@ -54,19 +58,27 @@ impl AppState {
         store: DynStore,
         limiter: RateLimiter,
     ) -> anyhow::Result<Self> {
+        let outbound = Outbound::new(settings.allow_private_pms_endpoints)?;
         Ok(AppState(Arc::new(Inner {
             tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
             csrf: CsrfKey::new(&secrets.secret_key),
             hasher: PasswordHasher::new(settings.bcrypt_permits()),
             cipher: SecretBox::new(secrets.fernet_key.as_deref()),
-            trusted_proxies: settings.trusted_proxies()?,
-            limiter,
+            trusted_proxies: TrustedProxies::new(settings.trusted_proxies()?),
+            limiter: Arc::new(limiter),
             catalogue: BodyCache::new(CATALOGUE_TTL),
-            outbound: Outbound::new(settings.allow_private_pms_endpoints)?,
+            pms: PmsFactory::new(outbound.clone(), settings.allow_private_pms_endpoints),
+            outbound,
             parse_permits: tokio::sync::Semaphore::new(2),
             store,
             settings,
             secrets,
         })))
+    }
+}
+
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        state.trusted_proxies.clone()
     }
 }

@@ -1,16 +1,11 @@
-//! Extractors whose rejections are envelopes: the lenient JSON body of the
-//! original, and the client IP behind trusted proxies.
-
-use std::net::{IpAddr, SocketAddr};
+//! The JSON body of the original's lenient rules.
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::{StatusCode, header, request::Parts};
-use ipnet::IpNet;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
 use serde_json::Value;
 
 use crate::http::error::{AppError, MSG_JSON_EXPECTED, MSG_MEDIA_TYPE};
-use crate::state::AppState;
 
 /// A JSON body that is present and "truthy" (not `{}`, `[]`, `null`, `0`,
 /// `""`, `false`), else 400 `Se esperaba un cuerpo JSON.` as the original.
@@ -77,86 +72,10 @@ pub fn is_falsy(value: &Value) -> bool {
     }
 }
 
-/// The client's IP: the peer address, or, when the peer is a trusted proxy,
-/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);
-
-pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return peer;
-    }
-    let Some(chain) = forwarded_for else {
-        return peer;
-    };
-    let mut client = peer;
-    for hop in chain.rsplit(',') {
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => {
-                client = ip;
-                if !is_trusted(&ip) {
-                    break;
-                }
-            }
-            // A garbled entry: stop at the last address we could trust.
-            Err(_) => break,
-        }
-    }
-    client
-}
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip_of(parts, &state.trusted_proxies)))
-    }
-}
-
-pub fn client_ip_of(parts: &Parts, trusted: &[IpNet]) -> IpAddr {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    client_ip(peer, forwarded, trusted)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn nets(list: &[&str]) -> Vec<IpNet> {
-        list.iter().map(|s| s.parse().unwrap()).collect()
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let peer: IpAddr = "10.0.0.5".parse().unwrap();
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(
-            client_ip(peer, Some("203.0.113.9"), &trusted),
-            "203.0.113.9".parse::<IpAddr>().unwrap()
-        );
-        // Spoofed left-most entries are ignored: the right-most untrusted hop wins.
-        assert_eq!(
-            client_ip(peer, Some("1.1.1.1, 203.0.113.9, 10.0.0.7"), &trusted),
-            "203.0.113.9".parse::<IpAddr>().unwrap()
-        );
-        let stranger: IpAddr = "198.51.100.1".parse().unwrap();
-        assert_eq!(client_ip(stranger, Some("203.0.113.9"), &trusted), stranger);
-        assert_eq!(client_ip(peer, None, &trusted), peer);
-        assert_eq!(client_ip(peer, Some("garbage"), &trusted), peer);
-    }
 
     #[test]
     fn python_truthiness() {

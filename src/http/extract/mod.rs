@@ -1,0 +1,12 @@
+//! Extractors whose rejections are envelopes, one file per kind: the JSON
+//! body, a path id, the superadmin's target company, a spreadsheet upload.
+
+pub mod company;
+pub mod json;
+pub mod path;
+pub mod upload;
+
+pub use company::TargetCompany;
+pub use json::JsonBody;
+pub use path::{PathId, PathResource};
+pub use upload::{UploadRules, XlsxUpload};
