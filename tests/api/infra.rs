@@ -1,13 +1,11 @@
 //! Infrastructure behaviour over real HTTP: health, readiness, envelopes for
 //! every kind of bad request, headers, CORS, panics, docs and OpenAPI.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::{TestApp, TestDb, envelope};
 use axum::routing::get;
 use serde_json::Value;
-use support::{TestApp, TestDb, envelope};
 
 #[tokio::test]
 async fn health_is_ok_without_envelope() {
@@ -254,7 +252,7 @@ async fn cors_echoes_only_allowed_origins() {
 #[tokio::test]
 async fn a_panicking_handler_is_a_json_500_without_internals() {
     let db = TestDb::sqlite();
-    let state = stay_sidekick::build_state(support::settings(db.url()))
+    let state = stay_sidekick::build_state(crate::support::settings(db.url()))
         .await
         .unwrap();
     let router = axum::Router::new().route(

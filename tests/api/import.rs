@@ -1,13 +1,11 @@
 //! Apartments spreadsheet preview and import over real HTTP (multipart), on
 //! SQLite and PostgreSQL, with spreadsheets built here in the fixtures' shape.
 
-mod support;
-
+use crate::support::{TestApp, envelope};
 use reqwest::multipart::{Form, Part};
 use rust_xlsxwriter::Workbook;
 use serde_json::{Value, json};
 use stay_sidekick::store::Role;
-use support::{TestApp, envelope};
 
 /// A workbook whose first sheet holds `rows` (strings; "" = empty cell).
 fn xlsx(rows: &[Vec<String>]) -> Vec<u8> {
@@ -434,7 +432,7 @@ on_both_databases!(
 /// A database failure midway leaves the catalogue exactly as it was.
 #[tokio::test]
 async fn an_import_that_fails_midway_writes_nothing() {
-    let db = support::TestDb::sqlite();
+    let db = crate::support::TestDb::sqlite();
     let url = db.url().to_string();
     let app = TestApp::spawn_on(db).await;
     let (token, company) = login_op(&app).await;

@@ -1,17 +1,15 @@
 //! `POST /api/apartamentos/sincronizacion/smoobu` against a local server that
 //! speaks Smoobu's wire format, on SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::{TestApp, TestDb, envelope};
 use serde_json::{Value, json};
 use stay_sidekick::store::Role;
-use support::{TestApp, TestDb, envelope};
 use wiremock::matchers::{header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The application with PMS endpoints allowed on loopback (the mock server).
 async fn app_on(db: TestDb) -> TestApp {
-    let mut settings = support::settings(db.url());
+    let mut settings = crate::support::settings(db.url());
     settings.allow_private_pms_endpoints = true;
     TestApp::spawn_with(db, settings).await
 }

@@ -1,14 +1,12 @@
 //! CSRF, login, token validation and the auth extractors over real HTTP.
 
-mod support;
-
+use crate::support::{PASSWORD, TestApp, TestDb, envelope};
 use axum::routing::get;
 use base64::Engine as _;
 use chrono::Utc;
 use serde_json::{Value, json};
 use stay_sidekick::http::auth::{AdminOrSuperadmin, AdminUser, AuthUser, Superadmin};
 use stay_sidekick::store::{Role, UserChange};
-use support::{PASSWORD, TestApp, TestDb, envelope};
 
 fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -440,10 +438,10 @@ async fn rate_limits_can_be_disabled() {
 #[tokio::test]
 async fn two_instances_share_one_limit_through_redis() {
     let db = TestDb::sqlite();
-    let Some(redis) = support::redis_url() else {
+    let Some(redis) = crate::support::redis_url() else {
         return;
     };
-    let mut settings = support::settings(db.url());
+    let mut settings = crate::support::settings(db.url());
     settings.redis_url = Some(redis.clone());
     settings.trusted_proxies = "127.0.0.1".into();
     let first = TestApp::spawn_with(db, settings.clone()).await;
@@ -728,7 +726,7 @@ async fn tokens_of_deleted_deactivated_or_reset_users_stop_working() {
 /// Probe routes behind the real middleware, one per extractor.
 async fn probe_app() -> TestApp {
     let db = TestDb::sqlite();
-    let state = stay_sidekick::build_state(support::settings(db.url()))
+    let state = stay_sidekick::build_state(crate::support::settings(db.url()))
         .await
         .unwrap();
     let router = axum::Router::new()

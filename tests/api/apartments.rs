@@ -1,10 +1,8 @@
 //! The apartment catalogue over real HTTP, on SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::{TestApp, envelope};
 use serde_json::{Value, json};
 use stay_sidekick::store::Role;
-use support::{TestApp, envelope};
 use uuid::Uuid;
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {

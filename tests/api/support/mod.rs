@@ -1,6 +1,7 @@
 //! Test harness: the real application on a real socket (port 0) over a real
 //! database: a fresh SQLite file per test, or a fresh PostgreSQL schema per
 //! test (dropped afterwards) when `TEST_DATABASE_URL` is set.
+// Some fields are held only so they drop with the app (database, server).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;

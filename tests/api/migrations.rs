@@ -1,20 +1,18 @@
 //! Migrations: idempotent on both engines; on PostgreSQL they produce the
 //! original's schema, and adopt a database the original created.
 
-mod support;
-
+use crate::support::TestDb;
 use sqlx::{AssertSqlSafe, PgPool, Row};
 use stay_sidekick::store::{self, Role};
-use support::TestDb;
 
-const ORIGINAL: &str = include_str!("fixtures/original_alembic_replay.sql");
+const ORIGINAL: &str = include_str!("../fixtures/original_alembic_replay.sql");
 
 #[tokio::test]
 async fn sqlite_migrations_run_once_and_keep_data() {
     let db = TestDb::sqlite();
     let (store, report) = store::connect(db.url()).await.unwrap();
     assert_eq!(report.applied, vec![1, 2, 3, 4]);
-    support::seed_user(&store, "ana@example.com", Role::Admin, false).await;
+    crate::support::seed_user(&store, "ana@example.com", Role::Admin, false).await;
     store.close().await;
     let (store, report) = store::connect(db.url()).await.unwrap();
     assert!(report.applied.is_empty());

@@ -1,14 +1,12 @@
 //! One contract for the `Store` trait, run against SQLite always and against
 //! PostgreSQL when `TEST_DATABASE_URL` is set (required in CI).
 
-mod support;
-
+use crate::support::{TestDb, open_store};
 use chrono::{Duration, Utc};
 use stay_sidekick::store::{
     AddUser, ApartmentChanges, ChangeRole, DynStore, NewApartment, NewCompany, NewUser,
     PasswordChange, PmsSettings, RemoveUser, Role, StoreError, SuperadminSpec, UserChange,
 };
-use support::{TestDb, open_store};
 use uuid::Uuid;
 
 fn company(email: &str) -> NewCompany {

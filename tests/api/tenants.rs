@@ -2,11 +2,9 @@
 //! the role matrix of every route, tenant isolation, the user rules, password
 //! changes and resets, settings and encrypted keys.
 
-mod support;
-
+use crate::support::{PASSWORD, TestApp, envelope};
 use serde_json::{Value, json};
 use stay_sidekick::store::{Role, User};
-use support::{PASSWORD, TestApp, envelope};
 use uuid::Uuid;
 
 /// Two companies: A with an operator, an admin and a superadmin whose role
@@ -1080,11 +1078,12 @@ on_both_databases!(
 /// store keys with a clear message, and keeps serving.
 #[tokio::test]
 async fn without_a_fernet_key_saving_keys_is_a_clear_422() {
-    let db = support::TestDb::sqlite();
-    let settings = support::settings(db.url());
-    let store = support::open_store(db.url()).await;
-    let limiter = support::limiter(&settings).await;
-    let state = stay_sidekick::AppState::new(settings, support::secrets(), store, limiter).unwrap();
+    let db = crate::support::TestDb::sqlite();
+    let settings = crate::support::settings(db.url());
+    let store = crate::support::open_store(db.url()).await;
+    let limiter = crate::support::limiter(&settings).await;
+    let state =
+        stay_sidekick::AppState::new(settings, crate::support::secrets(), store, limiter).unwrap();
     assert!(!state.cipher.is_configured());
     let app = TestApp::serve_router(db, state.clone(), stay_sidekick::app(state)).await;
     app.seed_user("admin@example.com", Role::Admin, false).await;
