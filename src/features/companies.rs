@@ -11,7 +11,7 @@ use crate::domain::validation::{Input, length_between, marshmallow_email_ok};
 use crate::http::ApiJson;
 use crate::http::auth::Superadmin;
 use crate::http::error::{AppError, ErrorBody};
-use crate::http::extract::JsonBody;
+use crate::http::extract::StrictJsonBody;
 use crate::http::state::AppState;
 use crate::security::password::temporary_password;
 use crate::store::{Company, NewCompany, StoreError};
@@ -112,7 +112,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     _: Superadmin,
-    JsonBody(body): JsonBody,
+    StrictJsonBody(body): StrictJsonBody,
 ) -> Result<ApiJson<CompanyBody>, AppError> {
     let (name, email) = parse_new_company(&body).map_err(AppError::unprocessable)?;
     // Companies never log in; the column wants a bcrypt hash nobody can match.

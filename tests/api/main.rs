@@ -10,6 +10,7 @@ mod apartments;
 mod auth;
 mod beds24;
 mod cli;
+mod extractors;
 mod import;
 mod infra;
 mod migrations;

@@ -7,6 +7,6 @@ pub mod path;
 pub mod upload;
 
 pub use company::TargetCompany;
-pub use json::JsonBody;
+pub use json::{JsonBody, StrictJsonBody};
 pub use path::{PathId, PathResource};
 pub use upload::{UploadRules, XlsxUpload};
