@@ -1,10 +1,12 @@
 //! Stay Sidekick API: one service, wire-compatible with the original Flask API.
 //!
-//! Layers: [`http`] (routes, extractors, errors, OpenAPI) over [`features`]
-//! (one module per endpoint group) over [`domain`] (pure logic) and
-//! [`store`] (the `Store` trait, SQLite and PostgreSQL adapters).
+//! Layers: [`app`] (every route and its OpenAPI document) over [`features`]
+//! (one module per area) over [`http`] (state, extractors, errors,
+//! middleware) over [`integrations`], [`security`], [`domain`] (pure logic)
+//! and [`store`] (SQLite and PostgreSQL).
 //! `main.rs` only parses the command line and calls [`run`].
 
+pub mod app;
 pub mod bootstrap;
 pub mod config;
 pub mod domain;
@@ -12,7 +14,6 @@ pub mod features;
 pub mod http;
 pub mod integrations;
 pub mod security;
-pub mod state;
 pub mod store;
 
 use std::future::Future;
@@ -21,8 +22,8 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-pub use http::router::app;
-pub use state::AppState;
+pub use app::app;
+pub use http::state::AppState;
 
 /// Builds the state from settings: opens and migrates the database, resolves
 /// secrets, connects the rate limiter.

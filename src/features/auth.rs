@@ -18,9 +18,9 @@ use crate::http::auth::{authenticate, bearer_token};
 use crate::http::csrf::{CsrfChecked, set_cookie};
 use crate::http::error::ErrorBody;
 use crate::http::error::{AppError, MSG_TOKEN_INVALID};
-use crate::http::extract::JsonBody;
+use crate::http::extract::StrictJsonBody;
+use crate::http::state::AppState;
 use crate::security::jwt::first_valid_second;
-use crate::state::AppState;
 
 pub const MSG_BAD_CREDENTIALS: &str = "Credenciales incorrectas.";
 const MSG_EMAIL_REQUIRED: &str = "El correo electrónico es obligatorio.";
@@ -161,7 +161,7 @@ impl LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     _csrf: CsrfChecked,
-    JsonBody(body): JsonBody,
+    StrictJsonBody(body): StrictJsonBody,
 ) -> Result<ApiJson<LoginBody>, AppError> {
     let form = LoginForm::parse(&body).map_err(AppError::unprocessable)?;
     let user = state

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::http::ApiJson;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::json::json_bytes;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct HealthBody {

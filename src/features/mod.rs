@@ -1,11 +1,13 @@
-//! One module per endpoint group: handlers and wire types (Spanish names on the wire).
+//! One module per area (English names; Spanish only on the wire): thin
+//! handlers and their wire types. Each handler's doc or route attribute names
+//! its path, so grepping a path finds its handler.
 
-pub mod apartamentos;
+pub mod apartments;
 pub mod auth;
-pub mod empresas;
+pub mod companies;
 pub mod health;
-pub mod importacion;
-pub mod perfil;
-pub mod pms;
-pub mod usuarios;
+pub mod pms_settings;
+pub mod profile;
+pub mod shared;
+pub mod users;
 pub mod vault;

@@ -8,8 +8,8 @@ use axum::http::{header, request::Parts};
 use chrono::Utc;
 
 use crate::http::error::{AppError, MSG_FORBIDDEN, MSG_TOKEN_INVALID, MSG_TOKEN_REQUIRED};
+use crate::http::state::AppState;
 use crate::security::jwt::{VerifiedToken, fingerprint, first_valid_second};
-use crate::state::AppState;
 use crate::store::{Role, User};
 
 /// Any authenticated user (`jwt_required`).
@@ -74,10 +74,17 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Kept for the request, so a second extractor (a role, `TargetCompany`)
+        // costs no second lookup of the user.
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
         let token = bearer_token(parts)?;
-        authenticate(state, token)
+        let user = authenticate(state, token)
             .await?
-            .ok_or_else(|| AppError::unauthorized(MSG_TOKEN_INVALID))
+            .ok_or_else(|| AppError::unauthorized(MSG_TOKEN_INVALID))?;
+        parts.extensions.insert(user.clone());
+        Ok(user)
     }
 }
 

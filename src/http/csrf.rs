@@ -5,8 +5,8 @@ use axum::http::{HeaderValue, header, request::Parts};
 use chrono::{DateTime, Utc};
 
 use crate::http::error::AppError;
+use crate::http::state::AppState;
 use crate::security::csrf::{CsrfError, TOKEN_TTL_SECONDS};
-use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "csrf_token";
 pub const HEADER_NAME: &str = "x-csrf-token";

@@ -1,19 +1,24 @@
 //! Cross-cutting middleware: request id and one log line per request,
-//! security headers, early 413, JSON panics, JSON 404/405.
+//! security headers, early 413, JSON panics, JSON 404/405; and the stack
+//! they form around the routes (`with_middleware`).
 
 use std::any::Any;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::http::cors::{AllowedOrigins, cors};
 use crate::http::error::{AppError, MSG_METHOD, MSG_NOT_FOUND};
-use crate::state::AppState;
+use crate::http::ratelimit::{self, RateGuard};
+use crate::http::state::AppState;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 static NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
@@ -122,4 +127,28 @@ pub async fn method_not_allowed(method: Method) -> Response {
         return StatusCode::OK.into_response();
     }
     AppError::one(StatusCode::METHOD_NOT_ALLOWED, MSG_METHOD).into_response()
+}
+
+/// Fallbacks and the middleware stack (outermost last) around `router`.
+/// Public so tests can put probe routes behind the very same stack.
+pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(
+            RateGuard {
+                limiter: state.limiter.clone(),
+                trusted_proxies: state.trusted_proxies.clone(),
+            },
+            ratelimit::limit,
+        ))
+        .layer(from_fn_with_state(state.clone(), content_length_limit))
+        .layer(DefaultBodyLimit::max(state.settings.max_upload_bytes))
+        .layer(from_fn_with_state(
+            AllowedOrigins::new(state.settings.allowed_origins()),
+            cors,
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(request_log))
+        .with_state(state)
 }

@@ -1,17 +1,18 @@
-//! HTTP: envelope and errors, extractors, middleware, the router and its OpenAPI document.
+//! HTTP: the handlers' shared state, envelope and errors, extractors, middleware
+//! and its stack, the documentation pages. The routes themselves are in `app`.
 
 pub mod auth;
 pub mod cache;
+pub mod client_ip;
 pub mod cors;
 pub mod csrf;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod json;
-pub mod lenient_json;
 pub mod middleware;
 pub mod ratelimit;
-pub mod router;
+pub mod state;
 
 pub use error::AppError;
 pub use json::ApiJson;

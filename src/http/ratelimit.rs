@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -14,9 +14,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::{Rate, Settings};
+use crate::http::client_ip::{TrustedProxies, client_ip_of};
 use crate::http::error::AppError;
-use crate::http::extract::client_ip_of;
-use crate::state::AppState;
 
 /// Routes with a limit of their own (the original's explicit limits).
 /// Every other route but health gets `RATE_LIMIT_DEFAULT`.
@@ -205,9 +204,16 @@ fn client_bucket(ip: IpAddr) -> String {
     }
 }
 
+/// What the middleware needs: the counters and who may forward a client's IP.
+#[derive(Clone)]
+pub struct RateGuard {
+    pub limiter: Arc<RateLimiter>,
+    pub trusted_proxies: TrustedProxies,
+}
+
 /// Middleware: counts every request of a limited route before anything else
 /// (auth, CSRF, validation), as the original does.
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn limit(State(state): State<RateGuard>, request: Request, next: Next) -> Response {
     let path = request
         .extensions()
         .get::<MatchedPath>()

@@ -6,4 +6,5 @@ pub mod ai;
 pub mod beds24;
 pub mod http;
 pub mod pms;
+pub mod pms_factory;
 pub mod smoobu;

@@ -16,8 +16,8 @@ use crate::features::vault::templates::TemplateId;
 use crate::http::ApiJson;
 use crate::http::auth::{AdminUser, AuthUser};
 use crate::http::error::{AppError, ErrorBody};
-use crate::http::lenient_json::JsonOrEmpty;
-use crate::state::AppState;
+use crate::http::extract::{JsonOrEmpty, PathId};
+use crate::http::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct AiTextBody {
@@ -113,7 +113,7 @@ async fn check_template(state: &AppState, user: &AuthUser, id: uuid::Uuid) -> Re
         (status = 504, description = "Provider timeout", body = ErrorBody),
     ))]
 pub async fn improve(
-    TemplateId(id): TemplateId,
+    PathId(id, _): TemplateId,
     State(state): State<AppState>,
     user: AuthUser,
     JsonOrEmpty(body): JsonOrEmpty,
@@ -148,7 +148,7 @@ pub async fn improve(
         (status = 504, description = "Provider timeout", body = ErrorBody),
     ))]
 pub async fn translate(
-    TemplateId(id): TemplateId,
+    PathId(id, _): TemplateId,
     State(state): State<AppState>,
     user: AuthUser,
     JsonOrEmpty(body): JsonOrEmpty,

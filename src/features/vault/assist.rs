@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::domain::placeholders;
 use crate::domain::vault::{AiAction, default_prompt, firmer_instruction};
 use crate::http::error::AppError;
+use crate::http::state::AppState;
 use crate::integrations::ai::{AiError, AiProvider, Completion, CompletionOutput, route_model};
-use crate::state::AppState;
 use crate::store::{AiConfig, AiQuota, AiReservation};
 
 pub const MSG_DAILY: &str =

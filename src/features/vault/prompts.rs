@@ -8,13 +8,13 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::features::usuarios::OkBody;
+use crate::features::shared::OkBody;
 use crate::http::ApiJson;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::{AppError, ErrorBody, MSG_FORBIDDEN};
-use crate::http::extract::ClientIp;
-use crate::http::extract::is_falsy;
-use crate::http::lenient_json::JsonOrEmpty;
-use crate::state::AppState;
+use crate::http::extract::JsonOrEmpty;
+use crate::http::extract::json::is_falsy;
+use crate::http::state::AppState;
 
 const MSG_NOT_FOUND: &str = "System prompt no encontrado.";
 const MSG_CONTENT_REQUIRED: &str = "El campo contenido es obligatorio.";

@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -19,12 +18,12 @@ use crate::domain::vault::{
     CATEGORIES, DEFAULT_LANGUAGE, LANGUAGES, MSG_CATEGORY, MSG_CONTENT_EMPTY, MSG_LANGUAGE,
     MSG_NAME_LENGTH, MSG_NOT_FOUND, NAME_MAX_CHARS,
 };
-use crate::features::usuarios::OkBody;
+use crate::features::shared::OkBody;
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody, MSG_NOT_FOUND as MSG_NO_ROUTE};
-use crate::http::lenient_json::JsonOrEmpty;
-use crate::state::AppState;
+use crate::http::extract::{JsonOrEmpty, PathId, PathResource};
+use crate::http::state::AppState;
 use crate::store::{NewTemplate, Template, TemplateFilter, TemplateUpdate};
 
 /// A template on the wire (no timestamps, as the original).
@@ -79,29 +78,15 @@ pub struct TemplateRequest {
     categoria: Option<String>,
 }
 
-/// A template id in the path: anything but a UUID matches no route (404),
-/// as the original's UUID converter.
-pub fn template_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw)
-        .ok()
-        .filter(|_| raw.len() == 36)
-        .ok_or_else(|| AppError::not_found(MSG_NO_ROUTE))
+/// A template id in the path. Anything but a UUID matches no route of the
+/// original (its UUID converter), so it is the plain 404, before authentication.
+pub enum TemplateRoute {}
+
+impl PathResource for TemplateRoute {
+    const NOT_FOUND: &'static str = MSG_NO_ROUTE;
 }
 
-/// The `{plantilla_id}` of the path, read before authentication so a
-/// malformed one is a 404 even without a token.
-pub struct TemplateId(pub Uuid);
-
-impl<S: Send + Sync> FromRequestParts<S> for TemplateId {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::not_found(MSG_NO_ROUTE))?;
-        template_id(&raw).map(TemplateId)
-    }
-}
+pub type TemplateId = PathId<TemplateRoute>;
 
 /// `nombre` and `contenido` as both schemas read them.
 fn name_and_content(input: &mut Input) -> (Option<String>, Option<String>) {
@@ -260,7 +245,7 @@ pub async fn create(
         (status = 422, description = "Validation errors", body = ErrorBody),
     ))]
 pub async fn update(
-    TemplateId(id): TemplateId,
+    PathId(id, _): TemplateId,
     State(state): State<AppState>,
     user: AuthUser,
     JsonOrEmpty(body): JsonOrEmpty,
@@ -283,7 +268,7 @@ pub async fn update(
         (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
     ))]
 pub async fn delete(
-    TemplateId(id): TemplateId,
+    PathId(id, _): TemplateId,
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<ApiJson<OkBody>, AppError> {
@@ -357,7 +342,7 @@ pub fn parse_preview(body: &Value) -> Result<BTreeMap<String, String>, FieldErro
         (status = 422, description = "Validation errors", body = ErrorBody),
     ))]
 pub async fn preview(
-    TemplateId(id): TemplateId,
+    PathId(id, _): TemplateId,
     State(state): State<AppState>,
     user: AuthUser,
     JsonOrEmpty(body): JsonOrEmpty,
@@ -436,14 +421,6 @@ mod tests {
             (update.language.as_deref(), update.category.as_deref()),
             (Some("en"), Some("GENERAL"))
         );
-    }
-
-    #[test]
-    fn only_canonical_uuids_are_template_ids() {
-        assert!(template_id("6f1c2e4a-0b1d-4c7e-9a55-0c2a1f3b4d5e").is_ok());
-        assert!(template_id("6F1C2E4A-0B1D-4C7E-9A55-0C2A1F3B4D5E").is_ok());
-        assert!(template_id("6f1c2e4a0b1d4c7e9a550c2a1f3b4d5e").is_err());
-        assert!(template_id("nope").is_err());
     }
 
     #[test]

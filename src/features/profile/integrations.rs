@@ -1,0 +1,255 @@
+//! `/api/perfil/integraciones...`: which integrations the company has, and
+//! the admin's writes of its PMS and AI settings (original-api.md 6.3-6.7).
+
+use axum::extract::State;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::domain::validation::{FieldErrors, Input, one_of_message};
+use crate::features::pms_settings::{self, PmsInput, read_common};
+use crate::features::shared::{OkBody, encrypt};
+use crate::http::ApiJson;
+use crate::http::auth::{AdminUser, AuthUser};
+use crate::http::error::{AppError, ErrorBody};
+use crate::http::extract::JsonBody;
+use crate::http::state::AppState;
+
+pub const AI_PROVIDERS: &[&str] = &["default", "gemini", "openai", "claude"];
+
+#[derive(Serialize, ToSchema)]
+pub struct PmsStatus {
+    pub configurado: bool,
+    pub proveedor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GoogleStatus {
+    pub configurado: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AiStatus {
+    pub configurado: bool,
+    pub modelo: Option<String>,
+    pub proveedor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IntegrationsData {
+    pub google: GoogleStatus,
+    pub ia: AiStatus,
+    pub pms: PmsStatus,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IntegrationsBody {
+    pub data: IntegrationsData,
+    pub ok: bool,
+}
+
+/// Which integrations the company has (keys are never returned).
+#[utoipa::path(get, path = "/api/perfil/integraciones", tag = "perfil", security(("bearer" = [])),
+    responses((status = 200, description = "Integration status", body = IntegrationsBody)))]
+pub async fn integrations(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<ApiJson<IntegrationsBody>, AppError> {
+    let company = user.company_id();
+    let pms = state.store.pms_config(company).await?;
+    let ai = state.store.ai_config(company).await?;
+    let google = state.store.google_connected(company).await?;
+    let has_key = |k: &Option<String>| k.as_deref().is_some_and(|k| !k.is_empty());
+    Ok(ApiJson::ok(IntegrationsBody {
+        data: IntegrationsData {
+            google: GoogleStatus {
+                configurado: google,
+            },
+            ia: AiStatus {
+                configurado: ai.as_ref().is_some_and(|a| has_key(&a.api_key_encrypted)),
+                modelo: ai.as_ref().and_then(|a| a.model.clone()),
+                proveedor: ai.as_ref().map(|a| a.provider.clone()),
+            },
+            pms: PmsStatus {
+                configurado: pms.as_ref().is_some_and(|p| has_key(&p.api_key_encrypted)),
+                proveedor: pms.map(|p| p.provider),
+            },
+        },
+        ok: true,
+    }))
+}
+
+/// `PUT /api/perfil/integraciones/pms` body.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PmsRequest {
+    /// `smoobu`, `beds24`, `hostaway` or `cloudbeds`.
+    proveedor: String,
+    /// 1 to 500 characters; stored encrypted.
+    api_key: String,
+}
+
+pub fn parse_pms(body: &Value) -> Result<PmsInput, FieldErrors> {
+    let mut input = Input::new(body)?;
+    let (provider, key, secret) = read_common(&mut input, false);
+    input.unknown_fields();
+    match (provider, key, secret) {
+        (Some(provider), Some(api_key), Some(api_secret)) if !input.has_errors() => {
+            // This route keeps the stored endpoint.
+            Ok(PmsInput {
+                provider,
+                api_key,
+                api_secret,
+                endpoint: None,
+            })
+        }
+        _ => Err(input.errors),
+    }
+}
+
+/// Saves the company's PMS provider and key (encrypted).
+#[utoipa::path(put, path = "/api/perfil/integraciones/pms", tag = "perfil", security(("bearer" = [])),
+    request_body(content = PmsRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved", body = OkBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 422, description = "Invalid body, or no FERNET_KEY", body = ErrorBody),
+    ))]
+pub async fn save_pms(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    JsonBody(body): JsonBody,
+) -> Result<ApiJson<OkBody>, AppError> {
+    let input = parse_pms(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    pms_settings::save(&state, user.company_id(), input).await?;
+    Ok(ApiJson::ok(OkBody { ok: true }))
+}
+
+/// Removes the company's PMS settings (200 even when there were none).
+#[utoipa::path(delete, path = "/api/perfil/integraciones/pms", tag = "perfil", security(("bearer" = [])),
+    responses((status = 200, description = "Removed", body = OkBody), (status = 403, description = "Not an admin", body = ErrorBody)))]
+pub async fn delete_pms(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> Result<ApiJson<OkBody>, AppError> {
+    state.store.delete_pms_config(user.company_id()).await?;
+    Ok(ApiJson::ok(OkBody { ok: true }))
+}
+
+/// `PUT /api/perfil/integraciones/ia` body.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AiRequest {
+    /// `default`, `gemini`, `openai` or `claude`.
+    proveedor: String,
+    modelo: Option<String>,
+    /// Own key (BYOK), stored encrypted; null or empty removes it.
+    api_key: Option<String>,
+}
+
+pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>), FieldErrors> {
+    let mut input = Input::new(body)?;
+    let provider = input.string("proveedor", true);
+    if provider
+        .as_deref()
+        .is_some_and(|p| !AI_PROVIDERS.contains(&p))
+    {
+        input.error("proveedor", one_of_message(AI_PROVIDERS));
+    }
+    let model = input.nullable_string("modelo");
+    if model
+        .as_ref()
+        .and_then(|m| m.as_ref())
+        .is_some_and(|m| m.chars().count() > 100)
+    {
+        input.error("modelo", "Longer than maximum length 100.");
+    }
+    let key = input.nullable_string("api_key");
+    if key
+        .as_ref()
+        .and_then(|k| k.as_ref())
+        .is_some_and(|k| k.chars().count() > 500)
+    {
+        input.error("api_key", "Longer than maximum length 500.");
+    }
+    input.unknown_fields();
+    match (provider, model, key) {
+        (Some(p), Some(m), Some(k)) if !input.has_errors() => Ok((p, m, k)),
+        _ => Err(input.errors),
+    }
+}
+
+/// Saves the company's AI provider, model and own key (each replaced).
+#[utoipa::path(put, path = "/api/perfil/integraciones/ia", tag = "perfil", security(("bearer" = [])),
+    request_body(content = AiRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved", body = OkBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 422, description = "Invalid body, or a key without FERNET_KEY", body = ErrorBody),
+    ))]
+pub async fn save_ai(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    JsonBody(body): JsonBody,
+) -> Result<ApiJson<OkBody>, AppError> {
+    let (provider, model, key) =
+        parse_ai(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let encrypted = match key.filter(|k| !k.is_empty()) {
+        Some(key) => Some(encrypt(&state, &key)?),
+        None => None,
+    };
+    state
+        .store
+        .save_ai_config(
+            user.company_id(),
+            &provider,
+            model.as_deref(),
+            encrypted.as_deref(),
+        )
+        .await?;
+    tracing::info!(company_id = %user.company_id(), %provider, "AI settings saved");
+    Ok(ApiJson::ok(OkBody { ok: true }))
+}
+
+/// Removes the company's AI settings (200 even when there were none).
+#[utoipa::path(delete, path = "/api/perfil/integraciones/ia", tag = "perfil", security(("bearer" = [])),
+    responses((status = 200, description = "Removed", body = OkBody), (status = 403, description = "Not an admin", body = ErrorBody)))]
+pub async fn delete_ai(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> Result<ApiJson<OkBody>, AppError> {
+    state.store.delete_ai_config(user.company_id()).await?;
+    Ok(ApiJson::ok(OkBody { ok: true }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn provider_lists_and_lengths() {
+        assert_eq!(
+            parse_pms(&json!({"proveedor": "guesty", "api_key": ""}))
+                .unwrap_err()
+                .flatten(),
+            vec![
+                "proveedor: Must be one of: smoobu, beds24, hostaway, cloudbeds.",
+                "api_key: Length must be between 1 and 500."
+            ]
+        );
+        assert_eq!(
+            parse_ai(&json!({"proveedor": "openai"})).unwrap(),
+            ("openai".into(), None, None)
+        );
+        assert_eq!(
+            parse_ai(&json!({"proveedor": "x", "modelo": 3}))
+                .unwrap_err()
+                .flatten(),
+            vec![
+                "proveedor: Must be one of: default, gemini, openai, claude.",
+                "modelo: Not a valid string."
+            ]
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! `/api/perfil/xlsx-apartamentos` and `/api/perfil/notificaciones-tardio-config`:
+//! the company's column settings, kept in `empresas.configuracion` (original-api.md 6.8-6.11).
+
+use axum::extract::State;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::validation::{FieldErrors, Input, range_message};
+use crate::features::shared::OkBody;
+use crate::http::ApiJson;
+use crate::http::auth::{AdminUser, AuthUser};
+use crate::http::error::{AppError, ErrorBody};
+use crate::http::extract::JsonBody;
+use crate::http::extract::company::MSG_COMPANY_NOT_FOUND;
+use crate::http::state::AppState;
+
+const MSG_PATTERN: &str = "String does not match expected pattern.";
+
+/// Keys of `empresas.configuracion` written here.
+const XLSX_KEY: &str = "xlsx_apartamentos";
+const LATE_KEY: &str = "notificaciones_tardias";
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfigBody {
+    /// The stored object, or null.
+    #[schema(value_type = Object)]
+    pub config: Value,
+    pub ok: bool,
+}
+
+async fn setting(state: &AppState, company_id: Uuid, key: &str) -> Result<Option<Value>, AppError> {
+    let company = state.store.company(company_id).await?;
+    Ok(company
+        .and_then(|c| c.settings.get(key).cloned())
+        .filter(|v| !v.is_null()))
+}
+
+async fn save_setting(
+    state: &AppState,
+    company_id: Uuid,
+    key: &'static str,
+    value: Value,
+) -> Result<ApiJson<OkBody>, AppError> {
+    if !state
+        .store
+        .set_company_setting(company_id, key, value)
+        .await?
+    {
+        return Err(AppError::not_found(MSG_COMPANY_NOT_FOUND));
+    }
+    Ok(ApiJson::ok(OkBody { ok: true }))
+}
+
+/// Column numbers (1-based, 0 = automatic) of the apartments spreadsheet, or null.
+#[utoipa::path(get, path = "/api/perfil/xlsx-apartamentos", tag = "perfil", security(("bearer" = [])),
+    responses((status = 200, description = "Column settings or null", body = ConfigBody)))]
+pub async fn xlsx_settings(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<ApiJson<ConfigBody>, AppError> {
+    let config = setting(&state, user.company_id(), XLSX_KEY)
+        .await?
+        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        .unwrap_or(Value::Null);
+    Ok(ApiJson::ok(ConfigBody { config, ok: true }))
+}
+
+/// `PUT /api/perfil/xlsx-apartamentos` body: column numbers 0 to 200.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct XlsxRequest {
+    col_id_externo: i64,
+    col_nombre: i64,
+    col_direccion: Option<i64>,
+    col_ciudad: Option<i64>,
+}
+
+pub fn parse_xlsx(body: &Value) -> Result<Value, FieldErrors> {
+    let mut input = Input::new(body)?;
+    let read = |input: &mut Input, name: &'static str, required: bool| {
+        let value = match input.integer(name, required) {
+            Some(v) => Some(v),
+            None if !required && body.get(name).is_none() => Some(0),
+            None => None,
+        };
+        if value.is_some_and(|v| !(0..=200).contains(&v)) {
+            input.error(name, range_message(0, 200));
+        }
+        value
+    };
+    let id = read(&mut input, "col_id_externo", true);
+    let name = read(&mut input, "col_nombre", true);
+    let address = read(&mut input, "col_direccion", false);
+    let city = read(&mut input, "col_ciudad", false);
+    input.unknown_fields();
+    match (id, name, address, city) {
+        (Some(id), Some(name), Some(address), Some(city)) if !input.has_errors() => Ok(json!({
+            "col_ciudad": city, "col_direccion": address, "col_id_externo": id, "col_nombre": name
+        })),
+        _ => Err(input.errors),
+    }
+}
+
+/// Saves the apartments spreadsheet's column numbers.
+#[utoipa::path(put, path = "/api/perfil/xlsx-apartamentos", tag = "perfil", security(("bearer" = [])),
+    request_body(content = XlsxRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved", body = OkBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+    ))]
+pub async fn save_xlsx_settings(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    JsonBody(body): JsonBody,
+) -> Result<ApiJson<OkBody>, AppError> {
+    let value = parse_xlsx(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    save_setting(&state, user.company_id(), XLSX_KEY, value).await
+}
+
+const LATE_COLUMNS: [&str; 5] = [
+    "col_nombre",
+    "col_checkin",
+    "col_hora_llegada",
+    "col_telefono",
+    "col_apartamento",
+];
+
+fn late_defaults() -> Value {
+    json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "", "col_telefono": "", "hora_corte": "20:00"})
+}
+
+/// Late check-in settings: cut-off time and column letters (defaults when unset).
+#[utoipa::path(get, path = "/api/perfil/notificaciones-tardio-config", tag = "perfil", security(("bearer" = [])),
+    responses((status = 200, description = "Settings", body = ConfigBody)))]
+pub async fn late_settings(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<ApiJson<ConfigBody>, AppError> {
+    let config = setting(&state, user.company_id(), LATE_KEY)
+        .await?
+        .unwrap_or_else(late_defaults);
+    Ok(ApiJson::ok(ConfigBody { config, ok: true }))
+}
+
+/// `HH:MM`, 00:00 to 23:59.
+fn is_cut_off_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 5
+        && b[2] == b':'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+        && (b[0] < b'2' || (b[0] == b'2' && b[1] <= b'3'))
+        && b[3] <= b'5'
+}
+
+/// Up to two Excel column letters.
+fn is_column_letters(text: &str) -> bool {
+    text.len() <= 2 && text.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// `PUT /api/perfil/notificaciones-tardio-config` body.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LateRequest {
+    /// `HH:MM`.
+    hora_corte: String,
+    col_nombre: Option<String>,
+    col_checkin: Option<String>,
+    col_hora_llegada: Option<String>,
+    col_telefono: Option<String>,
+    col_apartamento: Option<String>,
+}
+
+pub fn parse_late(body: &Value) -> Result<Value, FieldErrors> {
+    let mut input = Input::new(body)?;
+    let cut_off = input.string("hora_corte", true);
+    if cut_off.as_deref().is_some_and(|t| !is_cut_off_time(t)) {
+        input.error("hora_corte", MSG_PATTERN);
+    }
+    let mut config = serde_json::Map::new();
+    let mut complete = true;
+    for name in LATE_COLUMNS {
+        let value = if body.get(name).is_some() {
+            input.string(name, false)
+        } else {
+            Some(String::new())
+        };
+        match value {
+            Some(v) if is_column_letters(&v) => {
+                config.insert(name.to_string(), Value::String(v));
+            }
+            Some(_) => input.error(name, MSG_PATTERN),
+            None => complete = false,
+        }
+    }
+    input.unknown_fields();
+    match cut_off {
+        Some(t) if complete && !input.has_errors() => {
+            config.insert("hora_corte".to_string(), Value::String(t));
+            Ok(Value::Object(config))
+        }
+        _ => Err(input.errors),
+    }
+}
+
+/// Saves the late check-in settings.
+#[utoipa::path(put, path = "/api/perfil/notificaciones-tardio-config", tag = "perfil", security(("bearer" = [])),
+    request_body(content = LateRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved", body = OkBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+    ))]
+pub async fn save_late_settings(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    JsonBody(body): JsonBody,
+) -> Result<ApiJson<OkBody>, AppError> {
+    let value = parse_late(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    save_setting(&state, user.company_id(), LATE_KEY, value).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xlsx_columns_default_to_zero_and_are_ranged() {
+        assert_eq!(
+            parse_xlsx(&json!({"col_id_externo": "2", "col_nombre": 3.0})).unwrap(),
+            json!({"col_ciudad": 0, "col_direccion": 0, "col_id_externo": 2, "col_nombre": 3})
+        );
+        assert_eq!(
+            parse_xlsx(&json!({"col_id_externo": 201, "col_nombre": true, "col_ciudad": -1}))
+                .unwrap_err()
+                .flatten(),
+            vec![
+                "col_id_externo: Must be greater than or equal to 0 and less than or equal to 200.",
+                "col_nombre: Not a valid integer.",
+                "col_ciudad: Must be greater than or equal to 0 and less than or equal to 200.",
+            ]
+        );
+    }
+
+    #[test]
+    fn late_settings_patterns() {
+        assert_eq!(
+            parse_late(&json!({"hora_corte": "21:30", "col_nombre": "ab"})).unwrap(),
+            json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "ab", "col_telefono": "", "hora_corte": "21:30"})
+        );
+        for bad in ["24:00", "9:00", "12:60", "ab:cd", ""] {
+            assert!(parse_late(&json!({"hora_corte": bad})).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_late(&json!({"hora_corte": "20:00", "col_nombre": "ABC"}))
+                .unwrap_err()
+                .flatten(),
+            vec!["col_nombre: String does not match expected pattern."]
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! What several areas share: the bare success body, keys encrypted at rest,
+//! and parsing off the request threads.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::error::AppError;
+use crate::http::state::AppState;
+
+pub const MSG_NO_FERNET: &str = "El servidor no tiene configurada la clave de cifrado (FERNET_KEY). Contacta con el administrador.";
+
+/// `{"ok": true}`.
+#[derive(Serialize, ToSchema)]
+pub struct OkBody {
+    pub ok: bool,
+}
+
+/// A third-party key encrypted for storage; without `FERNET_KEY`, 422.
+pub fn encrypt(state: &AppState, plaintext: &str) -> Result<String, AppError> {
+    state
+        .cipher
+        .encrypt(plaintext)
+        .map_err(|_| AppError::unprocessable(vec![MSG_NO_FERNET.into()]))
+}
+
+/// Runs `work` (a spreadsheet parse) on a blocking thread, at most two at once.
+pub async fn off_thread<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = state
+        .parse_permits
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal())?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| AppError::internal())
+}

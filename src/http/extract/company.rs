@@ -1,0 +1,50 @@
+//! `?empresa_id=`: the company a superadmin acts on (the users routes).
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use crate::http::auth::AdminOrSuperadmin;
+use crate::http::error::AppError;
+use crate::http::state::AppState;
+
+pub const MSG_COMPANY_NOT_FOUND: &str = "Empresa no encontrada.";
+const MSG_MALFORMED: &str = "empresa_id: Not a valid UUID.";
+
+/// The company acted on: the caller's own, or for a superadmin a non-empty
+/// `?empresa_id=` (malformed 422, unknown 404); others' parameter is ignored.
+/// Runs `AdminOrSuperadmin` (cached, so a handler may take both). Take it as
+/// `Result<TargetCompany, AppError>` where the body must be checked first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetCompany(pub Uuid);
+
+impl FromRequestParts<AppState> for TargetCompany {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AdminOrSuperadmin(caller) = AdminOrSuperadmin::from_request_parts(parts, state).await?;
+        let own = caller.company_id();
+        if !caller.is_superadmin() {
+            return Ok(TargetCompany(own));
+        }
+        // An unreadable query string counts as no parameter.
+        let requested = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|Query(q)| q.get("empresa_id").cloned())
+            .filter(|v| !v.trim().is_empty());
+        let Some(requested) = requested else {
+            return Ok(TargetCompany(own));
+        };
+        let id = Uuid::parse_str(requested.trim())
+            .map_err(|_| AppError::unprocessable(vec![MSG_MALFORMED.to_string()]))?;
+        if state.store.company(id).await?.is_none() {
+            return Err(AppError::not_found(MSG_COMPANY_NOT_FOUND));
+        }
+        Ok(TargetCompany(id))
+    }
+}

@@ -1,0 +1,24 @@
+//! The integration tests, as one binary (the crate is linked once): the HTTP
+//! suites by area over a real server and database (`support`), the store
+//! contract and migrations on both engines, the command line, the PMS clients
+//! against mock servers, and the spreadsheet reader.
+
+#[macro_use]
+mod support;
+
+mod ai_providers;
+mod apartments;
+mod auth;
+mod beds24;
+mod cli;
+mod extractors;
+mod import;
+mod infra;
+mod migrations;
+mod smoobu;
+mod spreadsheets;
+mod store_contract;
+mod sync;
+mod tenants;
+mod vault;
+mod vault_ai;
