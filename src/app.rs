@@ -53,7 +53,107 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every route of the service with its documentation.
+/// The answers every route of a kind can give, documented by rule so no
+/// operation forgets one (each with the error envelope):
+/// - 401 on every operation that takes the bearer token;
+/// - 400 (no or malformed JSON) and 413 on JSON bodies, except the
+///   default-empty ones (`JsonOrEmpty`: no body is `{}`, then the schema's
+///   422), which only get 413; 400 and 413 on multipart uploads;
+/// - 429 (with `Retry-After`) everywhere but the unlimited paths.
+///
+/// (415 is documented by hand on the two strict routes that answer it.)
+struct CommonResponses;
+
+/// Operations whose body is read with `JsonOrEmpty`.
+const DEFAULT_EMPTY_BODIES: &[&str] = &[
+    "vault_templates_create",
+    "vault_templates_update",
+    "vault_templates_preview",
+    "vault_improve",
+    "vault_translate",
+    "system_prompt_put",
+];
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::Ref;
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::response::ResponseBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = !crate::http::ratelimit::UNLIMITED.contains(&path.as_str());
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let bearer = operation
+                    .security
+                    .iter()
+                    .flatten()
+                    .any(|requirement| serde_json::to_value(requirement).is_ok_and(|v| v.get("bearer").is_some()));
+                let body_types: Vec<String> = operation
+                    .request_body
+                    .iter()
+                    .flat_map(|body| match body {
+                        utoipa::openapi::RefOr::T(body) => body.content.keys().cloned().collect(),
+                        utoipa::openapi::RefOr::Ref(_) => Vec::new(),
+                    })
+                    .collect();
+                let default_empty = operation
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| DEFAULT_EMPTY_BODIES.contains(&id));
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, response: ResponseBuilder| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| response.build().into());
+                };
+                if bearer {
+                    add("401", error("Missing, invalid, expired or revoked token"));
+                }
+                if body_types.iter().any(|t| t == "application/json") {
+                    if !default_empty {
+                        add("400", error("No JSON body, or malformed or empty JSON"));
+                    }
+                    add("413", error("Body over MAX_UPLOAD_BYTES"));
+                }
+                if body_types.iter().any(|t| t == "multipart/form-data") {
+                    add("400", error("No file, not .xlsx, or empty"));
+                    add("413", error("Body over MAX_UPLOAD_BYTES"));
+                }
+                if limited {
+                    let retry_after = HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                        .description(Some("Seconds until the window resets"))
+                        .build();
+                    add(
+                        "429",
+                        error("Rate limit reached").header("Retry-After", retry_after),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every route of the service with its documentation (`openapi()` adds the
+/// common responses).
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
@@ -108,12 +208,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document (what `/api/docs/openapi.json` serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+    let mut doc = routes().into_openapi();
+    CommonResponses.modify(&mut doc);
+    doc
 }
 
 /// The whole application: routes, fallbacks and middleware.
 pub fn app(state: AppState) -> Router {
-    let (router, openapi) = routes().split_for_parts();
+    let (router, mut openapi) = routes().split_for_parts();
+    CommonResponses.modify(&mut openapi);
     let json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
     with_middleware(
         router.layer(Extension(OpenApiJson(Bytes::from(json)))),

@@ -35,7 +35,7 @@ pub struct CsrfTokenBody {
 }
 
 /// Issues a signed CSRF token (body and cookie).
-#[utoipa::path(get, path = "/api/csrf-token", tag = "auth",
+#[utoipa::path(get, path = "/api/csrf-token", operation_id = "auth_csrf_token", tag = "auth",
     responses(
         (status = 200, description = "Token issued; `Set-Cookie: csrf_token=...`", body = CsrfTokenBody),
         (status = 429, description = "Rate limit (30/hour)", body = ErrorBody),
@@ -57,9 +57,12 @@ pub async fn csrf_token(State(state): State<AppState>) -> Response {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct LoginRequest {
-    #[schema(example = "dev@staysidekick.es")]
+    #[schema(example = "dev@staysidekick.es", format = Email, min_length = 1, max_length = 254)]
     email: String,
-    /// 8 to 128 characters, at most 72 bytes.
+    /// 8 to 128 characters, at most 72 bytes, not blank; `<`, `>` and control
+    /// characters are dropped before the check (the pattern states the rule for
+    /// printable ASCII).
+    #[schema(min_length = 8, max_length = 128, pattern = "^[!-;=?-~][ -;=?-~]{7,71}$")]
     password: String,
     /// Informational (`web`, `app`).
     origen: Option<String>,
@@ -145,9 +148,12 @@ impl LoginForm {
 
 /// Checks credentials and issues an access token. Unknown users, inactive
 /// users and wrong passwords get the same 401 body after the same bcrypt work.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/login", operation_id = "auth_login", tag = "auth",
     request_body(content = LoginRequest, content_type = "application/json"),
-    params(("X-CSRF-Token" = String, Header, description = "Value of GET /api/csrf-token, with its cookie")),
+    params(
+        ("X-CSRF-Token" = String, Header, description = "Value of GET /api/csrf-token, with its cookie"),
+        ("csrf_token" = String, Cookie, description = "The cookie GET /api/csrf-token sets"),
+    ),
     responses(
         (status = 200, description = "Logged in", body = LoginBody),
         (status = 400, description = "No JSON body, or malformed JSON", body = ErrorBody),
@@ -201,7 +207,7 @@ pub async fn login(
 
 /// For nginx `auth_request`: 200 (empty body) when the bearer token is valid
 /// for an existing, active user; 401 otherwise.
-#[utoipa::path(get, path = "/api/auth/validacion", tag = "auth",
+#[utoipa::path(get, path = "/api/auth/validacion", operation_id = "auth_validate", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Valid token (empty body)"),

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -48,11 +48,13 @@ pub struct CompanyBody {
 }
 
 /// `POST /api/empresas` body (unknown keys refused).
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewCompanyRequest {
-    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     nombre: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
 }
 
@@ -81,7 +83,7 @@ pub fn parse_new_company(body: &Value) -> Result<(String, String), Vec<String>> 
 }
 
 /// Active companies, by name.
-#[utoipa::path(get, path = "/api/empresas", tag = "empresas", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/empresas", operation_id = "companies_list", tag = "empresas", security(("bearer" = [])),
     responses(
         (status = 200, description = "Active companies", body = CompaniesBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -99,7 +101,7 @@ pub async fn list(
 }
 
 /// Creates a company (no user is created with it).
-#[utoipa::path(post, path = "/api/empresas", tag = "empresas", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/empresas", operation_id = "companies_create", tag = "empresas", security(("bearer" = [])),
     request_body(content = NewCompanyRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CompanyBody),

@@ -30,14 +30,14 @@ pub struct ReadyBody {
 const HEALTH_BODY: &[u8] = b"{\"status\":\"ok\"}\n";
 
 /// Liveness.
-#[utoipa::path(get, path = "/api/health", tag = "infra",
+#[utoipa::path(get, path = "/api/health", operation_id = "health", tag = "infra",
     responses((status = 200, description = "The process answers", body = HealthBody)))]
 pub async fn health() -> Response {
     json_bytes(HEALTH_BODY)
 }
 
 /// Readiness: 200 when the database answers within 2 s, else 503.
-#[utoipa::path(get, path = "/api/ready", tag = "infra",
+#[utoipa::path(get, path = "/api/ready", operation_id = "ready", tag = "infra",
     responses(
         (status = 200, description = "The database answers", body = ReadyBody),
         (status = 503, description = "The database does not answer", body = ErrorBody),

@@ -15,6 +15,11 @@ pub const PMS_PROVIDERS: &[&str] = &["smoobu", "beds24", "hostaway", "cloudbeds"
 const MSG_NOT_CONFIGURED: &str = "No hay configuración PMS. Guarda tu API key primero.";
 const MSG_UNDECRYPTABLE: &str = "No se pudo descifrar la API key. Vuelve a configurarla.";
 
+/// `proveedor`'s schema: one of `PMS_PROVIDERS`.
+pub fn provider_schema() -> utoipa::openapi::Object {
+    crate::features::shared::one_of_schema(PMS_PROVIDERS, false)
+}
+
 /// What a save asks for, once validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PmsInput {

@@ -37,3 +37,19 @@ pub async fn off_thread<T: Send + 'static>(
         .await
         .map_err(|_| AppError::internal())
 }
+
+/// The schema of a string that must be one of `values`: the parser's own
+/// list, so the document and the check cannot drift (`schema_with` fns).
+pub fn one_of_schema(values: &[&str], nullable: bool) -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut types = vec![Type::String];
+    let mut choices: Vec<serde_json::Value> = values.iter().map(|v| (*v).into()).collect();
+    if nullable {
+        types.push(Type::Null);
+        choices.push(serde_json::Value::Null);
+    }
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter(types))
+        .enum_values(Some(choices))
+        .build()
+}

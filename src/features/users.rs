@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -84,18 +84,29 @@ pub struct TemporaryPasswordBody {
 }
 
 /// `POST` body: `email`, `rol` (`admin` | `operativo`).
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewUserRequest {
+    #[schema(format = Email, min_length = 1, max_length = 254)]
     email: String,
+    #[schema(schema_with = role_schema)]
     rol: String,
 }
 
 /// `PATCH` body: `rol`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct RoleRequest {
+    #[schema(schema_with = role_schema)]
     rol: String,
+}
+
+pub const ROLES: &[&str] = &["admin", "operativo"];
+
+fn role_schema() -> utoipa::openapi::Object {
+    crate::features::shared::one_of_schema(ROLES, false)
 }
 
 /// A role as the original's schemas read it: trimmed, lower-cased, one of two.
@@ -160,8 +171,8 @@ fn temporary_password_date() -> chrono::DateTime<Utc> {
 }
 
 /// Users of the company (active or not), oldest first, and its user limit.
-#[utoipa::path(get, path = "/api/usuarios", tag = "usuarios", security(("bearer" = [])),
-    params(("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company")),
+#[utoipa::path(get, path = "/api/usuarios", operation_id = "users_list", tag = "usuarios", security(("bearer" = [])),
+    params(("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
     responses(
         (status = 200, description = "Users", body = UsersBody),
         (status = 403, description = "Not an admin or superadmin", body = ErrorBody),
@@ -188,8 +199,8 @@ pub async fn list(
 }
 
 /// Creates a user with a temporary password, returned once.
-#[utoipa::path(post, path = "/api/usuarios", tag = "usuarios", security(("bearer" = [])),
-    params(("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company")),
+#[utoipa::path(post, path = "/api/usuarios", operation_id = "users_create", tag = "usuarios", security(("bearer" = [])),
+    params(("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
     request_body(content = NewUserRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CreatedUserBody),
@@ -237,8 +248,8 @@ pub async fn create(
 }
 
 /// Deletes a user (not oneself, not the company's last admin).
-#[utoipa::path(delete, path = "/api/usuarios/{usuario_id}", tag = "usuarios", security(("bearer" = [])),
-    params(("usuario_id" = String, Path), ("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company")),
+#[utoipa::path(delete, path = "/api/usuarios/{usuario_id}", operation_id = "users_delete", tag = "usuarios", security(("bearer" = [])),
+    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
     responses(
         (status = 200, description = "Deleted", body = OkBody),
         (status = 404, description = "Usuario no encontrado.", body = ErrorBody),
@@ -266,8 +277,8 @@ pub async fn delete(
 }
 
 /// Changes a user's role (the company keeps at least one admin).
-#[utoipa::path(patch, path = "/api/usuarios/{usuario_id}", tag = "usuarios", security(("bearer" = [])),
-    params(("usuario_id" = String, Path), ("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company")),
+#[utoipa::path(patch, path = "/api/usuarios/{usuario_id}", operation_id = "users_change_role", tag = "usuarios", security(("bearer" = [])),
+    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
     request_body(content = RoleRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = UserBody),
@@ -297,8 +308,8 @@ pub async fn change_role(
 }
 
 /// Resets a user's password to a new temporary one; every session of that user ends.
-#[utoipa::path(patch, path = "/api/usuarios/{usuario_id}/contrasena", tag = "usuarios", security(("bearer" = [])),
-    params(("usuario_id" = String, Path), ("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company")),
+#[utoipa::path(patch, path = "/api/usuarios/{usuario_id}/contrasena", operation_id = "users_reset_password", tag = "usuarios", security(("bearer" = [])),
+    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
     responses(
         (status = 200, description = "New temporary password", body = TemporaryPasswordBody),
         (status = 404, description = "Usuario no encontrado.", body = ErrorBody),

@@ -41,14 +41,14 @@ window.ui = SwaggerUIBundle({
 "##;
 
 /// API reference page.
-#[utoipa::path(get, path = "/api/docs", tag = "infra",
+#[utoipa::path(get, path = "/api/docs", operation_id = "docs_page", tag = "infra",
     responses((status = 200, description = "Swagger UI page", content_type = "text/html")))]
 pub async fn page() -> Html<&'static str> {
     Html(INDEX)
 }
 
 /// The OpenAPI document of this service.
-#[utoipa::path(get, path = "/api/docs/openapi.json", tag = "infra",
+#[utoipa::path(get, path = "/api/docs/openapi.json", operation_id = "docs_openapi_json", tag = "infra",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
     json_bytes(doc.0)
@@ -56,7 +56,7 @@ pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
 
 /// The same document at the original's address. JSON is valid YAML 1.2, so
 /// YAML readers of the old path keep working.
-#[utoipa::path(get, path = "/api/docs/openapi.yaml", tag = "infra",
+#[utoipa::path(get, path = "/api/docs/openapi.yaml", operation_id = "docs_openapi_yaml", tag = "infra",
     responses((status = 200, description = "OpenAPI 3.1 document (JSON, which is YAML)", content_type = "application/yaml")))]
 pub async fn openapi_yaml(Extension(doc): Extension<OpenApiJson>) -> Response {
     let mut response = doc.0.into_response();
@@ -71,8 +71,8 @@ static SWAGGER_CONFIG: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> =
     LazyLock::new(|| Arc::new(utoipa_swagger_ui::Config::from("/api/docs/openapi.json")));
 
 /// Static files of the Swagger UI page.
-#[utoipa::path(get, path = "/api/docs/{file}", tag = "infra",
-    params(("file" = String, Path, description = "Asset name, e.g. swagger-ui.css")),
+#[utoipa::path(get, path = "/api/docs/{file}", operation_id = "docs_asset", tag = "infra",
+    params(("file" = String, Path, description = "Asset name", example = "swagger-ui.css")),
     responses(
         (status = 200, description = "The asset"),
         (status = 404, description = "No such asset", body = crate::http::error::ErrorBody),

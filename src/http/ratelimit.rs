@@ -36,7 +36,7 @@ const EXPLICIT: &[(&str, &str, u32)] = &[
 
 /// Paths never limited: health checks must always answer, and nginx's
 /// `auth_request` calls validacion once for every proxied request.
-const UNLIMITED: &[&str] = &["/api/health", "/api/auth/validacion"];
+pub const UNLIMITED: &[&str] = &["/api/health", "/api/auth/validacion"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

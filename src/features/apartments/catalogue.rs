@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -80,14 +80,32 @@ pub struct ApartmentBody {
     pub ok: bool,
 }
 
-/// Apartment body: `nombre` (1-200), `id_externo` (≤100, create only),
-/// `direccion` (≤300), `ciudad` (≤100); HTML is stripped.
-#[derive(ToSchema)]
+/// `POST` body. HTML is stripped (and `&` escaped) before the lengths are checked.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ApartmentRequest {
+    #[schema(min_length = 1, max_length = 200)]
     nombre: String,
+    #[schema(max_length = 100)]
     id_externo: Option<String>,
+    #[schema(max_length = 300)]
     direccion: Option<String>,
+    #[schema(max_length = 100)]
+    ciudad: Option<String>,
+}
+
+/// `PUT` body: only the fields sent change (`id_externo` cannot). HTML is
+/// stripped (and `&` escaped) before the lengths are checked.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ApartmentChangesRequest {
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    nombre: Option<String>,
+    #[schema(max_length = 300)]
+    direccion: Option<String>,
+    #[schema(max_length = 100)]
     ciudad: Option<String>,
 }
 
@@ -161,7 +179,7 @@ pub fn parse_changes(body: &Value) -> Result<ApartmentChanges, FieldErrors> {
 }
 
 /// Active apartments of the company, by name.
-#[utoipa::path(get, path = "/api/apartamentos", tag = "apartamentos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/apartamentos", operation_id = "apartments_list", tag = "apartamentos", security(("bearer" = [])),
     responses((status = 200, description = "Apartments", body = ApartmentsBody), (status = 401, description = "No valid token", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Response, AppError> {
     let company = user.company_id();
@@ -180,8 +198,8 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Respo
 }
 
 /// One apartment (soft-deleted ones too).
-#[utoipa::path(get, path = "/api/apartamentos/{apartamento_id}", tag = "apartamentos", security(("bearer" = [])),
-    params(("apartamento_id" = String, Path)),
+#[utoipa::path(get, path = "/api/apartamentos/{apartamento_id}", operation_id = "apartments_get", tag = "apartamentos", security(("bearer" = [])),
+    params(("apartamento_id" = Uuid, Path)),
     responses(
         (status = 200, description = "The apartment", body = ApartmentBody),
         (status = 404, description = "Apartamento no encontrado.", body = ErrorBody),
@@ -203,7 +221,7 @@ pub async fn get(
 }
 
 /// Creates a manual apartment.
-#[utoipa::path(post, path = "/api/apartamentos", tag = "apartamentos", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/apartamentos", operation_id = "apartments_create", tag = "apartamentos", security(("bearer" = [])),
     request_body(content = ApartmentRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = ApartmentBody),
@@ -228,9 +246,9 @@ pub async fn create(
 }
 
 /// Updates the fields sent (`nombre`, `direccion`, `ciudad`); does not reactivate.
-#[utoipa::path(put, path = "/api/apartamentos/{apartamento_id}", tag = "apartamentos", security(("bearer" = [])),
-    params(("apartamento_id" = String, Path)),
-    request_body(content = ApartmentRequest, content_type = "application/json"),
+#[utoipa::path(put, path = "/api/apartamentos/{apartamento_id}", operation_id = "apartments_update", tag = "apartamentos", security(("bearer" = [])),
+    params(("apartamento_id" = Uuid, Path)),
+    request_body(content = ApartmentChangesRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = ApartmentBody),
         (status = 400, description = "No JSON body", body = ErrorBody),
@@ -268,8 +286,8 @@ pub async fn update(
 }
 
 /// Soft delete (repeating it keeps answering 200).
-#[utoipa::path(delete, path = "/api/apartamentos/{apartamento_id}", tag = "apartamentos", security(("bearer" = [])),
-    params(("apartamento_id" = String, Path)),
+#[utoipa::path(delete, path = "/api/apartamentos/{apartamento_id}", operation_id = "apartments_delete", tag = "apartamentos", security(("bearer" = [])),
+    params(("apartamento_id" = Uuid, Path)),
     responses(
         (status = 200, description = "Deactivated", body = OkBody),
         (status = 404, description = "Apartamento no encontrado.", body = ErrorBody),

@@ -24,6 +24,9 @@ use crate::store::ApartmentUpsert;
 /// The apartments spreadsheet: field `file`.
 pub enum ApartmentsSheet {}
 
+/// The upload of both import routes (its type is also their documented body).
+pub type ApartmentsUpload = XlsxUpload<ApartmentsSheet>;
+
 impl UploadRules for ApartmentsSheet {
     const FIELD: &'static str = "file";
     const MSG_MISSING: &'static str = "Se esperaba un archivo 'file'.";
@@ -95,8 +98,8 @@ fn changes_something(
 }
 
 /// What an import would do, without writing anything (always 200).
-#[utoipa::path(post, path = "/api/apartamentos/importacion/preview", tag = "apartamentos", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "Field `file`: the .xlsx"),
+#[utoipa::path(post, path = "/api/apartamentos/importacion/preview", operation_id = "apartments_import_preview", tag = "apartamentos", security(("bearer" = [])),
+    request_body(content = inline(ApartmentsUpload), content_type = "multipart/form-data", description = "Field `file`: the .xlsx"),
     responses(
         (status = 200, description = "New, changed and unchanged rows, and errors", body = PreviewBody),
         (status = 400, description = "No file, not .xlsx, or empty", body = ErrorBody),
@@ -105,7 +108,7 @@ fn changes_something(
 pub async fn preview(
     State(state): State<AppState>,
     user: AuthUser,
-    XlsxUpload(bytes, _): XlsxUpload<ApartmentsSheet>,
+    XlsxUpload(bytes, _): ApartmentsUpload,
 ) -> Result<ApiJson<PreviewBody>, AppError> {
     let parsed = parse_upload(&state, user.company_id(), bytes).await?;
     let existing: HashMap<String, _> = state
@@ -158,8 +161,8 @@ pub struct ImportBody {
 }
 
 /// Imports the sheet: upsert by `id_pms` in one transaction (all rows or none).
-#[utoipa::path(post, path = "/api/apartamentos/importacion", tag = "apartamentos", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "Field `file`: the .xlsx"),
+#[utoipa::path(post, path = "/api/apartamentos/importacion", operation_id = "apartments_import", tag = "apartamentos", security(("bearer" = [])),
+    request_body(content = inline(ApartmentsUpload), content_type = "multipart/form-data", description = "Field `file`: the .xlsx"),
     responses(
         (status = 200, description = "Imported; row errors in `warnings`", body = ImportBody),
         (status = 400, description = "No file, not .xlsx, or empty", body = ErrorBody),
@@ -169,7 +172,7 @@ pub struct ImportBody {
 pub async fn import(
     State(state): State<AppState>,
     user: AuthUser,
-    XlsxUpload(bytes, _): XlsxUpload<ApartmentsSheet>,
+    XlsxUpload(bytes, _): ApartmentsUpload,
 ) -> Result<ApiJson<ImportBody>, AppError> {
     let company = user.company_id();
     let parsed = parse_upload(&state, company, bytes).await?;

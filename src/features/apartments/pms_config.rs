@@ -3,7 +3,7 @@
 //! The admin twin is `profile::integrations`; both save through `pms_settings`.
 
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -86,21 +86,25 @@ pub struct PmsConfigBody {
 }
 
 /// `PUT /api/apartamentos/pms` body.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PmsSettingsRequest {
-    /// `smoobu`, `beds24`, `hostaway` or `cloudbeds`.
+    #[schema(schema_with = pms_settings::provider_schema)]
     proveedor: String,
-    /// 1 to 500 characters; for Smoobu `KEY:SECRET` also sets the secret.
+    /// 1 to 500 characters (trimmed); for Smoobu `KEY:SECRET` also sets the secret.
+    #[schema(min_length = 1, max_length = 500)]
     api_key: String,
     /// Smoobu's signing secret.
+    #[schema(max_length = 500)]
     api_secret: Option<String>,
-    /// Base URL overriding the provider's: `https` and a public host.
+    /// Base URL overriding the provider's: `https` and a public host (or empty).
+    #[schema(max_length = 500, pattern = "^(https://.*)?$")]
     endpoint: Option<String>,
 }
 
 /// The company's PMS settings, or null.
-#[utoipa::path(get, path = "/api/apartamentos/pms", tag = "apartamentos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/apartamentos/pms", operation_id = "apartments_pms_get", tag = "apartamentos", security(("bearer" = [])),
     responses((status = 200, description = "Settings or null", body = PmsConfigBody)))]
 pub async fn get_config(
     State(state): State<AppState>,
@@ -114,7 +118,7 @@ pub async fn get_config(
 }
 
 /// Saves the PMS settings (any user, as the original).
-#[utoipa::path(put, path = "/api/apartamentos/pms", tag = "apartamentos", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/apartamentos/pms", operation_id = "apartments_pms_put", tag = "apartamentos", security(("bearer" = [])),
     request_body(content = PmsSettingsRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = PmsConfigBody),
@@ -136,7 +140,7 @@ pub async fn put_config(
 }
 
 /// Removes the PMS settings; 404 when there are none.
-#[utoipa::path(delete, path = "/api/apartamentos/pms", tag = "apartamentos", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/apartamentos/pms", operation_id = "apartments_pms_delete", tag = "apartamentos", security(("bearer" = [])),
     responses(
         (status = 200, description = "Removed", body = OkBody),
         (status = 404, description = "No hay configuración PMS para eliminar.", body = ErrorBody),

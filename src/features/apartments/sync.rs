@@ -66,7 +66,7 @@ fn catalogue_row(apartment: PmsApartment) -> Result<ApartmentUpsert, String> {
 /// transaction, logged in `logs_sincronizacion`). The route keeps its name;
 /// with Beds24 configured it syncs Beds24 properties. Hostaway and Cloudbeds
 /// answer 400 (not supported yet).
-#[utoipa::path(post, path = "/api/apartamentos/sincronizacion/smoobu", tag = "apartamentos", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/apartamentos/sincronizacion/smoobu", operation_id = "apartments_pms_sync", tag = "apartamentos", security(("bearer" = [])),
     responses(
         (status = 200, description = "Synced", body = SyncBody),
         (status = 400, description = "No PMS settings, unreadable key, unsupported provider, or the PMS failed", body = ErrorBody),

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -39,7 +39,7 @@ pub struct ProfileBody {
 }
 
 /// One's own profile.
-#[utoipa::path(get, path = "/api/perfil", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/perfil", operation_id = "profile_get", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Profile", body = ProfileBody), (status = 401, description = "No valid token", body = ErrorBody)))]
 pub async fn profile(user: AuthUser) -> ApiJson<ProfileBody> {
     let u = &user.user;
@@ -55,11 +55,15 @@ pub async fn profile(user: AuthUser) -> ApiJson<ProfileBody> {
 }
 
 /// `PUT /api/perfil/password` body.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PasswordRequest {
+    #[schema(min_length = 1, max_length = 128)]
     password_actual: String,
-    /// 8 to 128 characters, at most 72 bytes, no `<`, `>` or control characters.
+    /// 8 to 128 characters, at most 72 bytes, not blank, no `<`, `>` or
+    /// control characters (the pattern states it for printable ASCII).
+    #[schema(min_length = 8, max_length = 128, pattern = "^[!-;=?-~][ -;=?-~]{7,71}$")]
     password_nueva: String,
     /// Optional; must equal `password_nueva`.
     password_confirm: Option<String>,
@@ -106,7 +110,7 @@ pub fn parse_password_change(body: &Value) -> Result<(String, String), FieldErro
 
 /// Changes one's own password. The session that made the change keeps
 /// working; every other session of the user ends.
-#[utoipa::path(put, path = "/api/perfil/password", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/perfil/password", operation_id = "profile_change_password", tag = "perfil", security(("bearer" = [])),
     request_body(content = PasswordRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = OkBody),

@@ -49,7 +49,7 @@ pub struct IntegrationsBody {
 }
 
 /// Which integrations the company has (keys are never returned).
-#[utoipa::path(get, path = "/api/perfil/integraciones", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/perfil/integraciones", operation_id = "profile_integrations", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Integration status", body = IntegrationsBody)))]
 pub async fn integrations(
     State(state): State<AppState>,
@@ -80,13 +80,18 @@ pub async fn integrations(
 }
 
 /// `PUT /api/perfil/integraciones/pms` body.
-#[derive(ToSchema)]
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PmsRequest {
-    /// `smoobu`, `beds24`, `hostaway` or `cloudbeds`.
+    #[schema(schema_with = crate::features::pms_settings::provider_schema)]
     proveedor: String,
     /// 1 to 500 characters; stored encrypted.
+    #[schema(min_length = 1, max_length = 500)]
     api_key: String,
+    /// Smoobu's signing secret.
+    #[schema(max_length = 500)]
+    api_secret: Option<String>,
 }
 
 pub fn parse_pms(body: &Value) -> Result<PmsInput, FieldErrors> {
@@ -108,7 +113,7 @@ pub fn parse_pms(body: &Value) -> Result<PmsInput, FieldErrors> {
 }
 
 /// Saves the company's PMS provider and key (encrypted).
-#[utoipa::path(put, path = "/api/perfil/integraciones/pms", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/perfil/integraciones/pms", operation_id = "profile_pms_save", tag = "perfil", security(("bearer" = [])),
     request_body(content = PmsRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = OkBody),
@@ -126,7 +131,7 @@ pub async fn save_pms(
 }
 
 /// Removes the company's PMS settings (200 even when there were none).
-#[utoipa::path(delete, path = "/api/perfil/integraciones/pms", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/perfil/integraciones/pms", operation_id = "profile_pms_delete", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Removed", body = OkBody), (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn delete_pms(
     State(state): State<AppState>,
@@ -137,14 +142,21 @@ pub async fn delete_pms(
 }
 
 /// `PUT /api/perfil/integraciones/ia` body.
-#[derive(ToSchema)]
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AiRequest {
-    /// `default`, `gemini`, `openai` or `claude`.
+    #[schema(schema_with = ai_provider_schema)]
     proveedor: String,
+    #[schema(max_length = 100)]
     modelo: Option<String>,
     /// Own key (BYOK), stored encrypted; null or empty removes it.
+    #[schema(max_length = 500)]
     api_key: Option<String>,
+}
+
+fn ai_provider_schema() -> utoipa::openapi::Object {
+    crate::features::shared::one_of_schema(AI_PROVIDERS, false)
 }
 
 pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>), FieldErrors> {
@@ -180,7 +192,7 @@ pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>)
 }
 
 /// Saves the company's AI provider, model and own key (each replaced).
-#[utoipa::path(put, path = "/api/perfil/integraciones/ia", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/perfil/integraciones/ia", operation_id = "profile_ai_save", tag = "perfil", security(("bearer" = [])),
     request_body(content = AiRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = OkBody),
@@ -212,7 +224,7 @@ pub async fn save_ai(
 }
 
 /// Removes the company's AI settings (200 even when there were none).
-#[utoipa::path(delete, path = "/api/perfil/integraciones/ia", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/perfil/integraciones/ia", operation_id = "profile_ai_delete", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Removed", body = OkBody), (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn delete_ai(
     State(state): State<AppState>,

@@ -2,7 +2,7 @@
 //! the company's column settings, kept in `empresas.configuracion` (original-api.md 6.8-6.11).
 
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,7 +25,7 @@ const LATE_KEY: &str = "notificaciones_tardias";
 #[derive(Serialize, ToSchema)]
 pub struct ConfigBody {
     /// The stored object, or null.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub config: Value,
     pub ok: bool,
 }
@@ -54,7 +54,7 @@ async fn save_setting(
 }
 
 /// Column numbers (1-based, 0 = automatic) of the apartments spreadsheet, or null.
-#[utoipa::path(get, path = "/api/perfil/xlsx-apartamentos", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/perfil/xlsx-apartamentos", operation_id = "profile_xlsx_settings_get", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Column settings or null", body = ConfigBody)))]
 pub async fn xlsx_settings(
     State(state): State<AppState>,
@@ -68,12 +68,19 @@ pub async fn xlsx_settings(
 }
 
 /// `PUT /api/perfil/xlsx-apartamentos` body: column numbers 0 to 200.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct XlsxRequest {
+    #[schema(minimum = 0, maximum = 200)]
     col_id_externo: i64,
+    #[schema(minimum = 0, maximum = 200)]
     col_nombre: i64,
+    /// 0 (the default) when absent.
+    #[schema(minimum = 0, maximum = 200, nullable = false)]
     col_direccion: Option<i64>,
+    /// 0 (the default) when absent.
+    #[schema(minimum = 0, maximum = 200, nullable = false)]
     col_ciudad: Option<i64>,
 }
 
@@ -104,7 +111,7 @@ pub fn parse_xlsx(body: &Value) -> Result<Value, FieldErrors> {
 }
 
 /// Saves the apartments spreadsheet's column numbers.
-#[utoipa::path(put, path = "/api/perfil/xlsx-apartamentos", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/perfil/xlsx-apartamentos", operation_id = "profile_xlsx_settings_save", tag = "perfil", security(("bearer" = [])),
     request_body(content = XlsxRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = OkBody),
@@ -133,7 +140,7 @@ fn late_defaults() -> Value {
 }
 
 /// Late check-in settings: cut-off time and column letters (defaults when unset).
-#[utoipa::path(get, path = "/api/perfil/notificaciones-tardio-config", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/perfil/notificaciones-tardio-config", operation_id = "profile_late_settings_get", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Settings", body = ConfigBody)))]
 pub async fn late_settings(
     State(state): State<AppState>,
@@ -163,15 +170,23 @@ fn is_column_letters(text: &str) -> bool {
 }
 
 /// `PUT /api/perfil/notificaciones-tardio-config` body.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct LateRequest {
     /// `HH:MM`.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     hora_corte: String,
+    /// Excel column letters (up to two; empty when absent).
+    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
     col_nombre: Option<String>,
+    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
     col_checkin: Option<String>,
+    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
     col_hora_llegada: Option<String>,
+    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
     col_telefono: Option<String>,
+    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
     col_apartamento: Option<String>,
 }
 
@@ -208,7 +223,7 @@ pub fn parse_late(body: &Value) -> Result<Value, FieldErrors> {
 }
 
 /// Saves the late check-in settings.
-#[utoipa::path(put, path = "/api/perfil/notificaciones-tardio-config", tag = "perfil", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/perfil/notificaciones-tardio-config", operation_id = "profile_late_settings_save", tag = "perfil", security(("bearer" = [])),
     request_body(content = LateRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = OkBody),

@@ -2,7 +2,7 @@
 //! (original-api.md 11.5-11.9).
 
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -27,20 +27,35 @@ pub struct AiTextBody {
 }
 
 /// Improve body: `contenido` (not empty), `idioma`, optional `tono`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImproveRequest {
+    #[schema(min_length = 1)]
     contenido: String,
+    #[schema(schema_with = language_schema)]
     idioma: String,
+    #[schema(schema_with = tone_schema, required = false)]
     tono: Option<String>,
 }
 
 /// Translate body: `contenido` (not empty) and `idioma_destino`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TranslateRequest {
+    #[schema(min_length = 1)]
     contenido: String,
+    #[schema(schema_with = language_schema)]
     idioma_destino: String,
+}
+
+fn language_schema() -> utoipa::openapi::Object {
+    crate::features::shared::one_of_schema(LANGUAGES, false)
+}
+
+fn tone_schema() -> utoipa::openapi::Object {
+    crate::features::shared::one_of_schema(TONES, true)
 }
 
 fn content(input: &mut Input) -> Option<String> {
@@ -100,7 +115,7 @@ async fn check_template(state: &AppState, user: &AuthUser, id: uuid::Uuid) -> Re
 }
 
 /// Improves the text sent (not the stored one) with the company's AI, keeping placeholders.
-#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/mejoras", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/mejoras", operation_id = "vault_improve", tag = "vault", security(("bearer" = [])),
     params(("plantilla_id" = uuid::Uuid, Path)),
     request_body(content = ImproveRequest, content_type = "application/json"),
     responses(
@@ -135,7 +150,7 @@ pub async fn improve(
 }
 
 /// Translates the text sent with the company's AI, keeping placeholders.
-#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/traducciones", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/traducciones", operation_id = "vault_translate", tag = "vault", security(("bearer" = [])),
     params(("plantilla_id" = uuid::Uuid, Path)),
     request_body(content = TranslateRequest, content_type = "application/json"),
     responses(
@@ -179,7 +194,7 @@ pub struct UsageBody {
 }
 
 /// AI uses of the company today and over seven days, with the free limits.
-#[utoipa::path(get, path = "/api/ai/uso", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/ai/uso", operation_id = "ai_usage", tag = "vault", security(("bearer" = [])),
     responses(
         (status = 200, description = "Usage", body = UsageBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -216,7 +231,7 @@ pub struct AiConfigBody {
 }
 
 /// The company's AI settings with the key masked (admins).
-#[utoipa::path(get, path = "/api/ai/config", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/ai/config", operation_id = "ai_config", tag = "vault", security(("bearer" = [])),
     responses(
         (status = 200, description = "Settings", body = AiConfigBody),
         (status = 401, description = "No valid token", body = ErrorBody),

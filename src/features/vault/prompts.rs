@@ -44,11 +44,14 @@ pub struct PromptBody {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct PromptRequest {
-    contenido: String,
+    /// Any truthy JSON value (a string is stored as sent, another value as
+    /// its text), at most 20000 characters; other keys are ignored.
+    #[schema(value_type = Value)]
+    contenido: serde_json::Value,
 }
 
 /// A stored system prompt (built-in defaults are not stored: 404 until set).
-#[utoipa::path(get, path = "/api/admin/system-prompts/{nombre}", tag = "vault",
+#[utoipa::path(get, path = "/api/admin/system-prompts/{nombre}", operation_id = "system_prompt_get", tag = "vault",
     params(("nombre" = String, Path)),
     responses(
         (status = 200, description = "The prompt", body = PromptBody),
@@ -90,7 +93,7 @@ fn content_of(body: &Value) -> Result<String, AppError> {
 }
 
 /// Creates or replaces a system prompt.
-#[utoipa::path(put, path = "/api/admin/system-prompts/{nombre}", tag = "vault",
+#[utoipa::path(put, path = "/api/admin/system-prompts/{nombre}", operation_id = "system_prompt_put", tag = "vault",
     params(("nombre" = String, Path)),
     request_body(content = PromptRequest, content_type = "application/json"),
     responses(

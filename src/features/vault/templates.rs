@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::domain::vault::{
     CATEGORIES, DEFAULT_LANGUAGE, LANGUAGES, MSG_CATEGORY, MSG_CONTENT_EMPTY, MSG_LANGUAGE,
     MSG_NAME_LENGTH, MSG_NOT_FOUND, NAME_MAX_CHARS,
 };
-use crate::features::shared::OkBody;
+use crate::features::shared::{OkBody, one_of_schema};
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody, MSG_NOT_FOUND as MSG_NO_ROUTE};
@@ -69,13 +69,47 @@ pub struct TemplateBody {
 /// Template body: `nombre` (1-200), `contenido` (not empty), `idioma`
 /// (`es` by default on create; kept when absent or null on update),
 /// `categoria` (null clears it; on update, absent clears it too).
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TemplateRequest {
+    #[schema(min_length = 1, max_length = 200)]
     nombre: String,
+    #[schema(min_length = 1)]
     contenido: String,
+    /// `es` when absent.
+    #[schema(schema_with = language_schema, required = false)]
     idioma: Option<String>,
+    #[schema(schema_with = category_schema, required = false)]
     categoria: Option<String>,
+}
+
+/// `PUT` body: as `POST`'s, but a null or absent `idioma` keeps the stored
+/// one, and an absent `categoria` clears it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TemplateUpdateRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    nombre: String,
+    #[schema(min_length = 1)]
+    contenido: String,
+    #[schema(schema_with = nullable_language_schema, required = false)]
+    idioma: Option<String>,
+    #[schema(schema_with = category_schema, required = false)]
+    categoria: Option<String>,
+}
+
+fn language_schema() -> utoipa::openapi::Object {
+    one_of_schema(LANGUAGES, false)
+}
+
+fn nullable_language_schema() -> utoipa::openapi::Object {
+    one_of_schema(LANGUAGES, true)
+}
+
+fn category_schema() -> utoipa::openapi::Object {
+    one_of_schema(CATEGORIES, true)
 }
 
 /// A template id in the path. Anything but a UUID matches no route of the
@@ -187,7 +221,7 @@ fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
 }
 
 /// Active templates of the company, most recently changed first.
-#[utoipa::path(get, path = "/api/vault/plantillas", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/vault/plantillas", operation_id = "vault_templates_list", tag = "vault", security(("bearer" = [])),
     params(
         ("categoria" = Option<String>, Query, description = "Exact category (empty: all)"),
         ("idioma" = Option<String>, Query, description = "Exact language (empty: all)"),
@@ -217,7 +251,7 @@ pub async fn list(
 }
 
 /// Creates a template; placeholder problems come back as `warnings`.
-#[utoipa::path(post, path = "/api/vault/plantillas", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/vault/plantillas", operation_id = "vault_templates_create", tag = "vault", security(("bearer" = [])),
     request_body(content = TemplateRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = TemplateBody),
@@ -235,9 +269,9 @@ pub async fn create(
 }
 
 /// Replaces a template's fields (validated before the lookup, as the original).
-#[utoipa::path(put, path = "/api/vault/plantillas/{plantilla_id}", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/vault/plantillas/{plantilla_id}", operation_id = "vault_templates_update", tag = "vault", security(("bearer" = [])),
     params(("plantilla_id" = Uuid, Path)),
-    request_body(content = TemplateRequest, content_type = "application/json"),
+    request_body(content = TemplateUpdateRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = TemplateBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -260,7 +294,7 @@ pub async fn update(
 }
 
 /// Soft delete; repeating it keeps answering 200.
-#[utoipa::path(delete, path = "/api/vault/plantillas/{plantilla_id}", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/vault/plantillas/{plantilla_id}", operation_id = "vault_templates_delete", tag = "vault", security(("bearer" = [])),
     params(("plantilla_id" = Uuid, Path)),
     responses(
         (status = 200, description = "Deactivated", body = OkBody),
@@ -294,7 +328,8 @@ pub struct PreviewBody {
 }
 
 /// Preview body: `valores`, an optional object of placeholder name to text.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PreviewRequest {
     valores: Option<BTreeMap<String, String>>,
@@ -332,7 +367,7 @@ pub fn parse_preview(body: &Value) -> Result<BTreeMap<String, String>, FieldErro
 }
 
 /// Renders an active template with the given placeholder values, or samples (ours).
-#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/vista-previa", tag = "vault", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/vista-previa", operation_id = "vault_templates_preview", tag = "vault", security(("bearer" = [])),
     params(("plantilla_id" = Uuid, Path)),
     request_body(content = PreviewRequest, content_type = "application/json"),
     responses(

@@ -26,6 +26,25 @@ pub trait UploadRules {
 #[derive(Debug)]
 pub struct XlsxUpload<R>(pub Bytes, pub PhantomData<R>);
 
+/// The multipart body as documented: the one required `R::FIELD` file. Use it
+/// as `request_body(content = inline(XlsxUpload<R>), content_type = "multipart/form-data")`.
+impl<R: UploadRules> utoipa::PartialSchema for XlsxUpload<R> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let file = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The .xlsx spreadsheet (a file part with a `.xlsx` name)"));
+        ObjectBuilder::new()
+            .property(R::FIELD, file)
+            .required(R::FIELD)
+            .build()
+            .into()
+    }
+}
+
+impl<R: UploadRules> utoipa::ToSchema for XlsxUpload<R> {}
+
 impl<R: UploadRules, S: Send + Sync> FromRequest<S> for XlsxUpload<R> {
     type Rejection = AppError;
 
