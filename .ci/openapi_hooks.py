@@ -43,6 +43,33 @@ ACCEPTED = [
      "the email exists already: the original answers 422, not 409"),
     ("ST202", "POST /api/usuarios", 422, "Límite de usuarios alcanzado",
      "the company's user limit (max_usuarios) is reached: the original's 422"),
+    ("ST202", "PUT /api/perfil/password", 422, "La contraseña actual no es correcta.",
+     "the run does not know its own password (it is not in the document): the original's 422"),
+    ("ST202", "PUT /api/perfil/password", 422, "password_confirm: Las contraseñas no coinciden.",
+     "password_confirm must equal password_nueva: a rule between two fields JSON Schema cannot state"),
+    ("ST202", "PUT /api/apartamentos/pms", 422, "endpoint: La URL del PMS debe empezar por https://",
+     "the endpoint must resolve to a public host (checked on the URL's parse and its addresses), "
+     "which a pattern cannot state; the document says https:// and 500 characters"),
+    ("ST202", "POST /api/apartamentos/importacion", 400, "El archivo debe ser .xlsx.",
+     "the file part's name must end in .xlsx, which the multipart schema cannot state"),
+    ("ST202", "POST /api/apartamentos/importacion/preview", 400, "El archivo debe ser .xlsx.",
+     "the file part's name must end in .xlsx, which the multipart schema cannot state"),
+    # HTML is stripped (tags removed, text trimmed, `&` escaped) before the
+    # lengths are checked, so a length rule on the raw text cannot be stated.
+    ("ST202", "POST /api/apartamentos", 422, "nombre: Length must be between 1 and 200.",
+     "nombre is HTML-stripped and trimmed before its 1-200 check (original-api.md 7.2)"),
+    ("ST202", "PUT /api/apartamentos/{apartamento_id}", 422, "nombre: Length must be between 1 and 200.",
+     "nombre is HTML-stripped and trimmed before its 1-200 check (original-api.md 7.2)"),
+    ("ST202", "POST /api/apartamentos", 422, "id_externo: Longer than maximum length 100.",
+     "HTML stripping escapes `&` (one character becomes five) before the length check"),
+    ("ST202", "POST /api/apartamentos", 422, "direccion: Longer than maximum length 300.",
+     "HTML stripping escapes `&` (one character becomes five) before the length check"),
+    ("ST202", "POST /api/apartamentos", 422, "ciudad: Longer than maximum length 100.",
+     "HTML stripping escapes `&` (one character becomes five) before the length check"),
+    ("ST202", "PUT /api/apartamentos/{apartamento_id}", 422, "direccion: Longer than maximum length 300.",
+     "HTML stripping escapes `&` (one character becomes five) before the length check"),
+    ("ST202", "PUT /api/apartamentos/{apartamento_id}", 422, "ciudad: Longer than maximum length 100.",
+     "HTML stripping escapes `&` (one character becomes five) before the length check"),
     # use_after_free: DELETE /api/apartamentos/{id} is a soft delete and GET reads
     # soft-deleted apartments too (activo=false), as the original does.
     ("ST301", "GET /api/apartamentos/{apartamento_id}", 200, "",

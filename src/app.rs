@@ -59,6 +59,7 @@ impl Modify for BearerAuth {
 /// - 400 (no or malformed JSON) and 413 on JSON bodies, except the
 ///   default-empty ones (`JsonOrEmpty`: no body is `{}`, then the schema's
 ///   422), which only get 413; 400 and 413 on multipart uploads;
+/// - 404 and 422 where a superadmin may name the company (`?empresa_id=`);
 /// - 429 (with `Retry-After`) everywhere but the unlimited paths.
 ///
 /// (415 is documented by hand on the two strict routes that answer it.)
@@ -118,6 +119,13 @@ impl Modify for CommonResponses {
                     .operation_id
                     .as_deref()
                     .is_some_and(|id| DEFAULT_EMPTY_BODIES.contains(&id));
+                let target_company = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|parameter| {
+                        matches!(parameter, utoipa::openapi::RefOr::T(p) if p.name == "empresa_id")
+                    });
                 let responses = &mut operation.responses.responses;
                 let mut add = |status: &str, response: ResponseBuilder| {
                     responses
@@ -126,6 +134,10 @@ impl Modify for CommonResponses {
                 };
                 if bearer {
                     add("401", error("Missing, invalid, expired or revoked token"));
+                }
+                if target_company {
+                    add("404", error("Empresa no encontrada. (superadmin's `empresa_id`), or the resource"));
+                    add("422", error("Malformed `empresa_id`, or validation errors"));
                 }
                 if body_types.iter().any(|t| t == "application/json") {
                     if !default_empty {

@@ -22,6 +22,11 @@ impl FieldErrors {
         }
     }
 
+    /// Each field with its messages, in the order fields first failed.
+    pub fn fields(&self) -> &[(String, Vec<String>)] {
+        &self.fields
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.fields.iter().any(|(name, _)| name == field)
     }

@@ -57,7 +57,7 @@ pub async fn csrf_token(State(state): State<AppState>) -> Response {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct LoginRequest {
-    #[schema(example = "dev@staysidekick.es", format = Email, min_length = 1, max_length = 254)]
+    #[schema(example = "dev@staysidekick.es", format = Email, min_length = 1)]
     email: String,
     /// 8 to 128 characters, at most 72 bytes, not blank; `<`, `>` and control
     /// characters are dropped before the check (the pattern states the rule for

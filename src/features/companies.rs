@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::validation::{Input, length_between, marshmallow_email_ok};
+use crate::domain::validation::{FieldErrors, Input, length_between, marshmallow_email_ok};
 use crate::http::ApiJson;
 use crate::http::auth::Superadmin;
 use crate::http::error::{AppError, ErrorBody};
@@ -58,9 +58,10 @@ pub struct NewCompanyRequest {
     email: String,
 }
 
-/// Validates the body; errors are bare messages (no field names), as the original.
-pub fn parse_new_company(body: &Value) -> Result<(String, String), Vec<String>> {
-    let mut input = Input::new(body).map_err(|_| vec!["Invalid input type.".to_string()])?;
+/// Validates the body; the handler answers the bare messages (no field names),
+/// as the original.
+pub fn parse_new_company(body: &Value) -> Result<(String, String), FieldErrors> {
+    let mut input = Input::new(body)?;
     let name = input.string("nombre", true);
     if name
         .as_ref()
@@ -78,7 +79,7 @@ pub fn parse_new_company(body: &Value) -> Result<(String, String), Vec<String>> 
     input.unknown_fields();
     match (name, email) {
         (Some(name), Some(email)) if !input.has_errors() => Ok((name, email)),
-        _ => Err(input.errors.messages()),
+        _ => Err(input.errors),
     }
 }
 
@@ -116,7 +117,7 @@ pub async fn create(
     _: Superadmin,
     StrictJsonBody(body): StrictJsonBody,
 ) -> Result<ApiJson<CompanyBody>, AppError> {
-    let (name, email) = parse_new_company(&body).map_err(AppError::unprocessable)?;
+    let (name, email) = parse_new_company(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
     // Companies never log in; the column wants a bcrypt hash nobody can match.
     let password_hash = state
         .hasher
@@ -156,7 +157,7 @@ mod tests {
     #[test]
     fn company_validation_messages_are_bare() {
         assert_eq!(
-            parse_new_company(&json!({"x": 1})).unwrap_err(),
+            parse_new_company(&json!({"x": 1})).unwrap_err().messages(),
             vec![
                 "Missing data for required field.",
                 "Missing data for required field.",
@@ -164,14 +165,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_new_company(&json!({"nombre": "", "email": "a@b"})).unwrap_err(),
+            parse_new_company(&json!({"nombre": "", "email": "a@b"}))
+                .unwrap_err()
+                .messages(),
             vec![
                 "Length must be between 1 and 200.",
                 "Not a valid email address."
             ]
         );
         assert_eq!(
-            parse_new_company(&json!([1])).unwrap_err(),
+            parse_new_company(&json!([1])).unwrap_err().messages(),
             vec!["Invalid input type."]
         );
         assert_eq!(

@@ -172,7 +172,7 @@ fn temporary_password_date() -> chrono::DateTime<Utc> {
 
 /// Users of the company (active or not), oldest first, and its user limit.
 #[utoipa::path(get, path = "/api/usuarios", operation_id = "users_list", tag = "usuarios", security(("bearer" = [])),
-    params(("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
+    params(("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company (a UUID; empty is none)", pattern = "^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})? *$")),
     responses(
         (status = 200, description = "Users", body = UsersBody),
         (status = 403, description = "Not an admin or superadmin", body = ErrorBody),
@@ -200,7 +200,7 @@ pub async fn list(
 
 /// Creates a user with a temporary password, returned once.
 #[utoipa::path(post, path = "/api/usuarios", operation_id = "users_create", tag = "usuarios", security(("bearer" = [])),
-    params(("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
+    params(("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company (a UUID; empty is none)", pattern = "^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})? *$")),
     request_body(content = NewUserRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CreatedUserBody),
@@ -249,7 +249,7 @@ pub async fn create(
 
 /// Deletes a user (not oneself, not the company's last admin).
 #[utoipa::path(delete, path = "/api/usuarios/{usuario_id}", operation_id = "users_delete", tag = "usuarios", security(("bearer" = [])),
-    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
+    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company (a UUID; empty is none)", pattern = "^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})? *$")),
     responses(
         (status = 200, description = "Deleted", body = OkBody),
         (status = 404, description = "Usuario no encontrado.", body = ErrorBody),
@@ -278,7 +278,7 @@ pub async fn delete(
 
 /// Changes a user's role (the company keeps at least one admin).
 #[utoipa::path(patch, path = "/api/usuarios/{usuario_id}", operation_id = "users_change_role", tag = "usuarios", security(("bearer" = [])),
-    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
+    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company (a UUID; empty is none)", pattern = "^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})? *$")),
     request_body(content = RoleRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = UserBody),
@@ -309,7 +309,7 @@ pub async fn change_role(
 
 /// Resets a user's password to a new temporary one; every session of that user ends.
 #[utoipa::path(patch, path = "/api/usuarios/{usuario_id}/contrasena", operation_id = "users_reset_password", tag = "usuarios", security(("bearer" = [])),
-    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<Uuid>, Query, description = "Superadmins: act on this company")),
+    params(("usuario_id" = Uuid, Path), ("empresa_id" = Option<String>, Query, description = "Superadmins: act on this company (a UUID; empty is none)", pattern = "^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})? *$")),
     responses(
         (status = 200, description = "New temporary password", body = TemporaryPasswordBody),
         (status = 404, description = "Usuario no encontrado.", body = ErrorBody),

@@ -15,6 +15,7 @@ mod extractors;
 mod import;
 mod infra;
 mod migrations;
+mod openapi;
 mod smoobu;
 mod spreadsheets;
 mod store_contract;

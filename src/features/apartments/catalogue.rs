@@ -96,8 +96,10 @@ pub struct ApartmentRequest {
 }
 
 /// `PUT` body: only the fields sent change (`id_externo` cannot). HTML is
-/// stripped (and `&` escaped) before the lengths are checked.
+/// stripped (and `&` escaped) before the lengths are checked. `{}` is no
+/// body (400), as every lenient JSON route.
 #[derive(Deserialize, ToSchema)]
+#[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ApartmentChangesRequest {

@@ -46,8 +46,44 @@ pub struct PromptBody {
 pub struct PromptRequest {
     /// Any truthy JSON value (a string is stored as sent, another value as
     /// its text), at most 20000 characters; other keys are ignored.
-    #[schema(value_type = Value)]
+    #[schema(schema_with = truthy_schema)]
     contenido: serde_json::Value,
+}
+
+/// Python's truthy values: a non-empty string (of at most 20000 characters),
+/// `true`, a non-zero number, a non-empty array or object.
+fn truthy_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Type};
+    AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(CONTENT_MAX_CHARS)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .enum_values(Some([true])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .exclusive_minimum(Some(0.0)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .exclusive_maximum(Some(0.0)),
+        )
+        .item(ArrayBuilder::new().min_items(Some(1)))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .min_properties(Some(1)),
+        )
+        .build()
+        .into()
 }
 
 /// A stored system prompt (built-in defaults are not stored: 404 until set).
