@@ -83,14 +83,12 @@ impl Modify for CommonResponses {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
 
         let error = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    utoipa::openapi::ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
-                        .build(),
-                )
+            ResponseBuilder::new().description(description).content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
             let limited = !crate::http::ratelimit::UNLIMITED.contains(&path.as_str());
@@ -102,11 +100,9 @@ impl Modify for CommonResponses {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
-                let bearer = operation
-                    .security
-                    .iter()
-                    .flatten()
-                    .any(|requirement| serde_json::to_value(requirement).is_ok_and(|v| v.get("bearer").is_some()));
+                let bearer = operation.security.iter().flatten().any(|requirement| {
+                    serde_json::to_value(requirement).is_ok_and(|v| v.get("bearer").is_some())
+                });
                 let body_types: Vec<String> = operation
                     .request_body
                     .iter()
@@ -136,7 +132,12 @@ impl Modify for CommonResponses {
                     add("401", error("Missing, invalid, expired or revoked token"));
                 }
                 if target_company {
-                    add("404", error("Empresa no encontrada. (superadmin's `empresa_id`), or the resource"));
+                    add(
+                        "404",
+                        error(
+                            "Empresa no encontrada. (superadmin's `empresa_id`), or the resource",
+                        ),
+                    );
                     add("422", error("Malformed `empresa_id`, or validation errors"));
                 }
                 if body_types.iter().any(|t| t == "application/json") {

@@ -53,19 +53,25 @@ pub async fn csrf_token(State(state): State<AppState>) -> Response {
     response
 }
 
-/// Login body (unknown keys are ignored).
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Login body (unknown keys are ignored), as `LoginRequest::parse` returns
+/// it: the email normalised, the password cleaned.
+#[derive(Debug, PartialEq, Eq, ToSchema)]
 pub struct LoginRequest {
+    /// Longer values are cut to 254 characters before the check.
     #[schema(example = "dev@staysidekick.es", format = Email, min_length = 1)]
-    email: String,
+    pub email: String,
     /// 8 to 128 characters, at most 72 bytes, not blank; `<`, `>` and control
     /// characters are dropped before the check (the pattern states the rule for
     /// printable ASCII).
-    #[schema(min_length = 8, max_length = 128, pattern = "^[!-;=?-~][ -;=?-~]{7,71}$")]
-    password: String,
-    /// Informational (`web`, `app`).
-    origen: Option<String>,
+    #[schema(
+        min_length = 8,
+        max_length = 128,
+        pattern = "^[!-;=?-~][ -;=?-~]{7,71}$"
+    )]
+    pub password: String,
+    /// Informational (`web`, `app`); not checked.
+    #[schema(rename = "origen")]
+    pub origin: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -76,17 +82,10 @@ pub struct LoginBody {
     pub token: String,
 }
 
-/// The login form once validated.
-#[derive(Debug, PartialEq, Eq)]
-pub struct LoginForm {
-    pub email: String,
-    pub password: String,
-}
-
-impl LoginForm {
+impl LoginRequest {
     /// The original's `LoginSchema`: pre-load clean-up, then field rules in
     /// declaration order, then the custom validators; `"field: message"` errors.
-    pub fn parse(body: &Value) -> Result<LoginForm, Vec<String>> {
+    pub fn parse(body: &Value) -> Result<LoginRequest, Vec<String>> {
         let Some(fields) = body.as_object() else {
             return Err(vec!["_schema: Invalid input type.".to_string()]);
         };
@@ -140,7 +139,14 @@ impl LoginForm {
         }
 
         match (email, password) {
-            (Some(email), Some(password)) if errors.is_empty() => Ok(LoginForm { email, password }),
+            (Some(email), Some(password)) if errors.is_empty() => Ok(LoginRequest {
+                email,
+                password,
+                origin: fields
+                    .get("origen")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            }),
             _ => Err(errors.flatten()),
         }
     }
@@ -169,7 +175,7 @@ pub async fn login(
     _csrf: CsrfChecked,
     StrictJsonBody(body): StrictJsonBody,
 ) -> Result<ApiJson<LoginBody>, AppError> {
-    let form = LoginForm::parse(&body).map_err(AppError::unprocessable)?;
+    let form = LoginRequest::parse(&body).map_err(AppError::unprocessable)?;
     let user = state
         .store
         .user_by_email(&form.email)
@@ -227,20 +233,21 @@ mod tests {
     use serde_json::json;
 
     fn errors(body: Value) -> Vec<String> {
-        LoginForm::parse(&body).unwrap_err()
+        LoginRequest::parse(&body).unwrap_err()
     }
 
     #[test]
     fn valid_login_is_normalised() {
-        let form = LoginForm::parse(
+        let form = LoginRequest::parse(
             &json!({"email": " <b>Dev@StaySidekick.ES</b> ", "password": "<admin123>", "x": 1}),
         )
         .unwrap();
         assert_eq!(
             form,
-            LoginForm {
+            LoginRequest {
                 email: "dev@staysidekick.es".into(),
-                password: "admin123".into()
+                password: "admin123".into(),
+                origin: None
             }
         );
     }

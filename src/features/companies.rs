@@ -48,19 +48,19 @@ pub struct CompanyBody {
 }
 
 /// `POST /api/empresas` body (unknown keys refused).
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct NewCompanyRequest {
+    #[serde(rename = "nombre")]
     #[schema(min_length = 1, max_length = 200)]
-    nombre: String,
+    pub name: String,
     #[schema(format = Email, max_length = 254)]
-    email: String,
+    pub email: String,
 }
 
 /// Validates the body; the handler answers the bare messages (no field names),
 /// as the original.
-pub fn parse_new_company(body: &Value) -> Result<(String, String), FieldErrors> {
+pub fn parse_new_company(body: &Value) -> Result<NewCompanyRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let name = input.string("nombre", true);
     if name
@@ -78,7 +78,7 @@ pub fn parse_new_company(body: &Value) -> Result<(String, String), FieldErrors> 
     }
     input.unknown_fields();
     match (name, email) {
-        (Some(name), Some(email)) if !input.has_errors() => Ok((name, email)),
+        (Some(name), Some(email)) if !input.has_errors() => Ok(NewCompanyRequest { name, email }),
         _ => Err(input.errors),
     }
 }
@@ -117,7 +117,8 @@ pub async fn create(
     _: Superadmin,
     StrictJsonBody(body): StrictJsonBody,
 ) -> Result<ApiJson<CompanyBody>, AppError> {
-    let (name, email) = parse_new_company(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
+    let NewCompanyRequest { name, email } =
+        parse_new_company(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
     // Companies never log in; the column wants a bcrypt hash nobody can match.
     let password_hash = state
         .hasher
@@ -179,7 +180,10 @@ mod tests {
         );
         assert_eq!(
             parse_new_company(&json!({"nombre": "Acme", "email": "Ops@Acme.com"})).unwrap(),
-            ("Acme".to_string(), "Ops@Acme.com".to_string())
+            NewCompanyRequest {
+                name: "Acme".to_string(),
+                email: "Ops@Acme.com".to_string()
+            }
         );
     }
 }

@@ -84,23 +84,31 @@ pub struct TemporaryPasswordBody {
 }
 
 /// `POST` body: `email`, `rol` (`admin` | `operativo`).
-#[derive(Deserialize, ToSchema)]
+/// (`parse_new_user` trims and lower-cases both.)
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct NewUserRequest {
     #[schema(format = Email, min_length = 1, max_length = 254)]
-    email: String,
+    pub email: String,
+    #[serde(rename = "rol", deserialize_with = "role_from_wire")]
     #[schema(schema_with = role_schema)]
-    rol: String,
+    pub role: Role,
 }
 
 /// `PATCH` body: `rol`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct RoleRequest {
+    #[serde(rename = "rol", deserialize_with = "role_from_wire")]
     #[schema(schema_with = role_schema)]
-    rol: String,
+    pub role: Role,
+}
+
+/// serde's reading of `rol` (the handlers parse with `parse_new_user` and
+/// `parse_role`; this keeps the derive honest).
+fn role_from_wire<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Role, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    role_from(&text).ok_or_else(|| serde::de::Error::custom(MSG_ROLE))
 }
 
 pub const ROLES: &[&str] = &["admin", "operativo"];
@@ -127,7 +135,7 @@ fn check_role(input: &mut Input, value: Option<String>) -> Option<Role> {
     role
 }
 
-pub fn parse_new_user(body: &Value) -> Result<(String, Role), FieldErrors> {
+pub fn parse_new_user(body: &Value) -> Result<NewUserRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let email = input.string("email", true).map(|e| e.trim().to_lowercase());
     let role_value = input.string("rol", true);
@@ -141,18 +149,18 @@ pub fn parse_new_user(body: &Value) -> Result<(String, Role), FieldErrors> {
     }
     let role = check_role(&mut input, role_value);
     match (email, role) {
-        (Some(email), Some(role)) if !input.has_errors() => Ok((email, role)),
+        (Some(email), Some(role)) if !input.has_errors() => Ok(NewUserRequest { email, role }),
         _ => Err(input.errors),
     }
 }
 
-pub fn parse_role(body: &Value) -> Result<Role, FieldErrors> {
+pub fn parse_role(body: &Value) -> Result<RoleRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let value = input.string("rol", true);
     input.unknown_fields();
     let role = check_role(&mut input, value);
     match role {
-        Some(role) if !input.has_errors() => Ok(role),
+        Some(role) if !input.has_errors() => Ok(RoleRequest { role }),
         _ => Err(input.errors),
     }
 }
@@ -216,7 +224,8 @@ pub async fn create(
 ) -> Result<ApiJson<CreatedUserBody>, AppError> {
     // A missing body is 400 before `?empresa_id`'s 422 or 404.
     let TargetCompany(company_id) = company?;
-    let (email, role) = parse_new_user(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let NewUserRequest { email, role } =
+        parse_new_user(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     let email = sanitize_email(&email)
         .ok_or_else(|| AppError::unprocessable(vec![MSG_EMAIL_INVALID.into()]))?;
     let password = temporary_password();
@@ -295,7 +304,8 @@ pub async fn change_role(
 ) -> Result<ApiJson<UserBody>, AppError> {
     let TargetCompany(company_id) = company?;
     // The body is validated before the user is looked up, as the original does.
-    let role = parse_role(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let RoleRequest { role } =
+        parse_role(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     let PathId(id, _) = id?;
     match state.store.change_role(company_id, id, role).await? {
         ChangeRole::Changed(user) => Ok(ApiJson::ok(UserBody {
@@ -369,14 +379,17 @@ mod tests {
         );
         assert_eq!(
             parse_new_user(&json!({"email": " Ana@X.es ", "rol": " ADMIN "})).unwrap(),
-            ("ana@x.es".to_string(), Role::Admin)
+            NewUserRequest {
+                email: "ana@x.es".to_string(),
+                role: Role::Admin
+            }
         );
     }
 
     #[test]
     fn role_validation() {
         assert_eq!(
-            parse_role(&json!({"rol": "Operativo"})).unwrap(),
+            parse_role(&json!({"rol": "Operativo"})).unwrap().role,
             Role::Operations
         );
         assert_eq!(

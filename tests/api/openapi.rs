@@ -87,7 +87,7 @@ fn bodies() -> Vec<Body> {
             ..body(
                 "LoginRequest",
                 |v| {
-                    auth::LoginForm::parse(v).map(|_| ()).map_err(|errors| {
+                    auth::LoginRequest::parse(v).map(|_| ()).map_err(|errors| {
                         let mut out = Errors::new();
                         for e in errors {
                             let (field, message) = e.split_once(": ").unwrap();
@@ -246,7 +246,10 @@ fn every_documented_body_matches_its_parser() {
         .difference(&listed)
         .filter(|name| *name != "PromptRequest")
         .collect();
-    assert!(unlisted.is_empty(), "add these bodies to bodies(): {unlisted:?}");
+    assert!(
+        unlisted.is_empty(),
+        "add these bodies to bodies(): {unlisted:?}"
+    );
 
     let mut failures = Vec::new();
     for body in &bodies {
@@ -272,7 +275,10 @@ fn every_documented_body_matches_its_parser() {
             Ok(()) => BTreeSet::new(),
             Err(errors) => {
                 for (field, messages) in &errors {
-                    if !messages.iter().all(|m| body.required_messages.contains(&m.as_str())) {
+                    if !messages
+                        .iter()
+                        .all(|m| body.required_messages.contains(&m.as_str()))
+                    {
                         fail(format!("{{}}: {field}: {messages:?}"));
                     }
                 }
@@ -280,7 +286,9 @@ fn every_documented_body_matches_its_parser() {
             }
         };
         if missing != required {
-            fail(format!("required {required:?}, parser requires {missing:?}"));
+            fail(format!(
+                "required {required:?}, parser requires {missing:?}"
+            ));
         }
 
         // 2. A wrong type in every documented property is an error of that property.
@@ -334,18 +342,27 @@ fn every_documented_body_matches_its_parser() {
                 for choice in choices {
                     at_limit(choice.clone(), &format!("enum value {choice}"));
                 }
-                past.push((json!("__not_a_choice"), "a value outside the enum".to_string()));
+                past.push((
+                    json!("__not_a_choice"),
+                    "a value outside the enum".to_string(),
+                ));
             }
             let patterned = property.get("pattern").is_some();
             if let Some(max) = property["maxLength"].as_u64().filter(|_| !patterned) {
                 at_limit(json!(text(property, max as usize)), "maxLength");
-                past.push((json!(text(property, max as usize + 1)), "maxLength + 1".into()));
+                past.push((
+                    json!(text(property, max as usize + 1)),
+                    "maxLength + 1".into(),
+                ));
             }
             if let Some(min) = property["minLength"].as_u64().filter(|_| !patterned) {
                 if property["format"] != "email" {
                     at_limit(json!(text(property, min as usize)), "minLength");
                     if min > 0 {
-                        past.push((json!(text(property, min as usize - 1)), "minLength - 1".into()));
+                        past.push((
+                            json!(text(property, min as usize - 1)),
+                            "minLength - 1".into(),
+                        ));
                     }
                 }
             }

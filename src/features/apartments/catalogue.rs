@@ -80,35 +80,63 @@ pub struct ApartmentBody {
     pub ok: bool,
 }
 
-/// `POST` body. HTML is stripped (and `&` escaped) before the lengths are checked.
-#[derive(Deserialize, ToSchema)]
+/// `POST` body, as `parse_new` returns it. HTML is stripped (and `&`
+/// escaped) before the lengths are checked.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct ApartmentRequest {
+    #[serde(rename = "nombre")]
     #[schema(min_length = 1, max_length = 200)]
-    nombre: String,
+    pub name: String,
+    #[serde(rename = "id_externo")]
     #[schema(max_length = 100)]
-    id_externo: Option<String>,
+    pub external_id: Option<String>,
+    #[serde(rename = "direccion")]
     #[schema(max_length = 300)]
-    direccion: Option<String>,
+    pub address: Option<String>,
+    #[serde(rename = "ciudad")]
     #[schema(max_length = 100)]
-    ciudad: Option<String>,
+    pub city: Option<String>,
+}
+
+impl From<ApartmentRequest> for NewApartment {
+    fn from(r: ApartmentRequest) -> Self {
+        NewApartment {
+            name: r.name,
+            external_id: r.external_id,
+            address: r.address,
+            city: r.city,
+        }
+    }
 }
 
 /// `PUT` body: only the fields sent change (`id_externo` cannot). HTML is
 /// stripped (and `&` escaped) before the lengths are checked. `{}` is no
 /// body (400), as every lenient JSON route.
-#[derive(Deserialize, ToSchema)]
+/// As `parse_changes` returns it: `None` keeps a column, `Some(None)` clears it.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, ToSchema)]
 #[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct ApartmentChangesRequest {
+    #[serde(rename = "nombre")]
     #[schema(min_length = 1, max_length = 200, nullable = false)]
-    nombre: Option<String>,
-    #[schema(max_length = 300)]
-    direccion: Option<String>,
-    #[schema(max_length = 100)]
-    ciudad: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "direccion")]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub address: Option<Option<String>>,
+    #[serde(rename = "ciudad")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub city: Option<Option<String>>,
+}
+
+impl From<ApartmentChangesRequest> for ApartmentChanges {
+    fn from(r: ApartmentChangesRequest) -> Self {
+        ApartmentChanges {
+            name: r.name,
+            address: r.address,
+            city: r.city,
+        }
+    }
 }
 
 /// An optional, nullable, HTML-stripped string of at most `max` characters.
@@ -129,7 +157,7 @@ fn checked_name(input: &mut Input, name: Option<String>) -> Option<String> {
     Some(name)
 }
 
-pub fn parse_new(body: &Value) -> Result<NewApartment, FieldErrors> {
+pub fn parse_new(body: &Value) -> Result<ApartmentRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let raw_name = input.string("nombre", true);
     let name = checked_name(&mut input, raw_name);
@@ -139,7 +167,7 @@ pub fn parse_new(body: &Value) -> Result<NewApartment, FieldErrors> {
     input.unknown_fields();
     match (name, external_id, address, city) {
         (Some(name), Some(external_id), Some(address), Some(city)) if !input.has_errors() => {
-            Ok(NewApartment {
+            Ok(ApartmentRequest {
                 name,
                 external_id,
                 address,
@@ -150,7 +178,7 @@ pub fn parse_new(body: &Value) -> Result<NewApartment, FieldErrors> {
     }
 }
 
-pub fn parse_changes(body: &Value) -> Result<ApartmentChanges, FieldErrors> {
+pub fn parse_changes(body: &Value) -> Result<ApartmentChangesRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let name = if body.get("nombre").is_some_and(Value::is_null) {
         input.string("nombre", false);
@@ -173,7 +201,7 @@ pub fn parse_changes(body: &Value) -> Result<ApartmentChanges, FieldErrors> {
     if input.has_errors() {
         return Err(input.errors);
     }
-    Ok(ApartmentChanges {
+    Ok(ApartmentChangesRequest {
         name,
         address,
         city,
@@ -236,7 +264,10 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<ApartmentBody>, AppError> {
     let new = parse_new(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    let apartment = state.store.create_apartment(user.company_id(), new).await?;
+    let apartment = state
+        .store
+        .create_apartment(user.company_id(), new.into())
+        .await?;
     state.catalogue.invalidate(user.company_id());
     Ok(ApiJson(
         StatusCode::CREATED,
@@ -277,7 +308,7 @@ pub async fn update(
     let changes = parse_changes(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     let apartment = state
         .store
-        .update_apartment(user.company_id(), id, changes)
+        .update_apartment(user.company_id(), id, changes.into())
         .await?
         .ok_or_else(|| AppError::not_found(MSG_NOT_FOUND))?;
     state.catalogue.invalidate(user.company_id());
@@ -347,7 +378,7 @@ mod tests {
     fn changes_are_partial() {
         assert_eq!(
             parse_changes(&json!({"ciudad": null})).unwrap(),
-            ApartmentChanges {
+            ApartmentChangesRequest {
                 city: Some(None),
                 ..Default::default()
             }

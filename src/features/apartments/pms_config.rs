@@ -22,7 +22,10 @@ use crate::store::PmsConfig;
 const MSG_NOTHING_TO_DELETE: &str = "No hay configuración PMS para eliminar.";
 
 /// `PUT /api/apartamentos/pms`: `endpoint` is optional and replaces the stored one.
-pub fn parse_settings(body: &Value, allow_private: bool) -> Result<PmsInput, FieldErrors> {
+pub fn parse_settings(
+    body: &Value,
+    allow_private: bool,
+) -> Result<PmsSettingsRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let (provider, key, secret) = read_common(&mut input, true);
     // Stored trimmed and as sent ("" too, as the original); only a non-empty one is checked.
@@ -44,11 +47,11 @@ pub fn parse_settings(body: &Value, allow_private: bool) -> Result<PmsInput, Fie
         (Some(provider), Some(api_key), Some(api_secret), Some(endpoint))
             if !input.has_errors() =>
         {
-            Ok(PmsInput {
+            Ok(PmsSettingsRequest {
                 provider,
                 api_key,
                 api_secret,
-                endpoint: Some(endpoint),
+                endpoint,
             })
         }
         _ => Err(input.errors),
@@ -86,21 +89,33 @@ pub struct PmsConfigBody {
 }
 
 /// `PUT /api/apartamentos/pms` body.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct PmsSettingsRequest {
+    #[serde(rename = "proveedor")]
     #[schema(schema_with = pms_settings::provider_schema)]
-    proveedor: String,
+    pub provider: String,
     /// 1 to 500 characters (trimmed); for Smoobu `KEY:SECRET` also sets the secret.
     #[schema(min_length = 1, max_length = 500)]
-    api_key: String,
-    /// Smoobu's signing secret.
+    pub api_key: String,
+    /// Smoobu's signing secret (blank is none).
     #[schema(max_length = 500)]
-    api_secret: Option<String>,
-    /// Base URL overriding the provider's: `https` and a public host (or empty).
+    pub api_secret: Option<String>,
+    /// Base URL overriding the provider's: `https` and a public host (or
+    /// empty). Absent or null clears the stored one.
     #[schema(max_length = 500, pattern = "^(https://.*)?$")]
-    endpoint: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+impl From<PmsSettingsRequest> for PmsInput {
+    fn from(r: PmsSettingsRequest) -> Self {
+        PmsInput {
+            provider: r.provider,
+            api_key: r.api_key,
+            api_secret: r.api_secret,
+            endpoint: Some(r.endpoint),
+        }
+    }
 }
 
 /// The company's PMS settings, or null.
@@ -132,7 +147,7 @@ pub async fn put_config(
 ) -> Result<ApiJson<PmsConfigBody>, AppError> {
     let input = parse_settings(&body, state.settings.allow_private_pms_endpoints)
         .map_err(|e| AppError::unprocessable(e.flatten()))?;
-    let saved = pms_settings::save(&state, user.company_id(), input).await?;
+    let saved = pms_settings::save(&state, user.company_id(), input.into()).await?;
     Ok(ApiJson::ok(PmsConfigBody {
         config: Some(saved.into()),
         ok: true,
@@ -167,7 +182,7 @@ mod tests {
         let ok = parse_settings(&body(" https://login.smoobu.com "), false).unwrap();
         assert_eq!(
             (ok.api_key.as_str(), ok.endpoint),
-            ("k", Some(Some("https://login.smoobu.com".into())))
+            ("k", Some("https://login.smoobu.com".into()))
         );
         let err = parse_settings(&body("http://169.254.169.254/"), false)
             .unwrap_err()
@@ -183,7 +198,7 @@ mod tests {
         let cleared =
             parse_settings(&json!({"proveedor": "beds24", "api_key": "k"}), false).unwrap();
         assert_eq!(
-            cleared.endpoint,
+            PmsInput::from(cleared).endpoint,
             Some(None),
             "omitted endpoint is cleared, as the original"
         );

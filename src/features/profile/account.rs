@@ -55,21 +55,27 @@ pub async fn profile(user: AuthUser) -> ApiJson<ProfileBody> {
 }
 
 /// `PUT /api/perfil/password` body.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct PasswordRequest {
+    #[serde(rename = "password_actual")]
     #[schema(min_length = 1, max_length = 128)]
-    password_actual: String,
+    pub current: String,
     /// 8 to 128 characters, at most 72 bytes, not blank, no `<`, `>` or
     /// control characters (the pattern states it for printable ASCII).
-    #[schema(min_length = 8, max_length = 128, pattern = "^[!-;=?-~][ -;=?-~]{7,71}$")]
-    password_nueva: String,
+    #[serde(rename = "password_nueva")]
+    #[schema(
+        min_length = 8,
+        max_length = 128,
+        pattern = "^[!-;=?-~][ -;=?-~]{7,71}$"
+    )]
+    pub new: String,
     /// Optional; must equal `password_nueva`.
-    password_confirm: Option<String>,
+    #[serde(rename = "password_confirm")]
+    pub confirm: Option<String>,
 }
 
-pub fn parse_password_change(body: &Value) -> Result<(String, String), FieldErrors> {
+pub fn parse_password_change(body: &Value) -> Result<PasswordRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let current = input.string("password_actual", true);
     if current
@@ -99,11 +105,15 @@ pub fn parse_password_change(body: &Value) -> Result<(String, String), FieldErro
             input.error("password_nueva", MSG_UNUSABLE_CHARS);
         }
     }
-    if confirm.is_some_and(|c| Some(&c) != new.as_ref()) {
+    if confirm.as_ref().is_some_and(|c| Some(c) != new.as_ref()) {
         input.error("password_confirm", MSG_CONFIRM);
     }
     match (current, new) {
-        (Some(current), Some(new)) if !input.has_errors() => Ok((current, new)),
+        (Some(current), Some(new)) if !input.has_errors() => Ok(PasswordRequest {
+            current,
+            new,
+            confirm,
+        }),
         _ => Err(input.errors),
     }
 }
@@ -122,7 +132,7 @@ pub async fn change_password(
     user: AuthUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let (current, new) =
+    let PasswordRequest { current, new, .. } =
         parse_password_change(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     if !state
         .hasher

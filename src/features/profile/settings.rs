@@ -68,23 +68,32 @@ pub async fn xlsx_settings(
 }
 
 /// `PUT /api/perfil/xlsx-apartamentos` body: column numbers 0 to 200.
-#[derive(Deserialize, ToSchema)]
+/// As `parse_xlsx` returns it; stored as its JSON (`to_setting`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct XlsxRequest {
+    #[serde(rename = "col_id_externo")]
     #[schema(minimum = 0, maximum = 200)]
-    col_id_externo: i64,
+    pub external_id_column: i64,
+    #[serde(rename = "col_nombre")]
     #[schema(minimum = 0, maximum = 200)]
-    col_nombre: i64,
+    pub name_column: i64,
     /// 0 (the default) when absent.
-    #[schema(minimum = 0, maximum = 200, nullable = false)]
-    col_direccion: Option<i64>,
+    #[serde(rename = "col_direccion")]
+    #[schema(minimum = 0, maximum = 200, required = false, default = 0)]
+    pub address_column: i64,
     /// 0 (the default) when absent.
-    #[schema(minimum = 0, maximum = 200, nullable = false)]
-    col_ciudad: Option<i64>,
+    #[serde(rename = "col_ciudad")]
+    #[schema(minimum = 0, maximum = 200, required = false, default = 0)]
+    pub city_column: i64,
 }
 
-pub fn parse_xlsx(body: &Value) -> Result<Value, FieldErrors> {
+/// The settings document of a body: its wire JSON.
+fn to_setting<T: Serialize>(body: &T) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+pub fn parse_xlsx(body: &Value) -> Result<XlsxRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let read = |input: &mut Input, name: &'static str, required: bool| {
         let value = match input.integer(name, required) {
@@ -103,9 +112,14 @@ pub fn parse_xlsx(body: &Value) -> Result<Value, FieldErrors> {
     let city = read(&mut input, "col_ciudad", false);
     input.unknown_fields();
     match (id, name, address, city) {
-        (Some(id), Some(name), Some(address), Some(city)) if !input.has_errors() => Ok(json!({
-            "col_ciudad": city, "col_direccion": address, "col_id_externo": id, "col_nombre": name
-        })),
+        (Some(id), Some(name), Some(address), Some(city)) if !input.has_errors() => {
+            Ok(XlsxRequest {
+                external_id_column: id,
+                name_column: name,
+                address_column: address,
+                city_column: city,
+            })
+        }
         _ => Err(input.errors),
     }
 }
@@ -123,7 +137,7 @@ pub async fn save_xlsx_settings(
     AdminUser(user): AdminUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let value = parse_xlsx(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let value = to_setting(&parse_xlsx(&body).map_err(|e| AppError::unprocessable(e.flatten()))?);
     save_setting(&state, user.company_id(), XLSX_KEY, value).await
 }
 
@@ -170,27 +184,33 @@ fn is_column_letters(text: &str) -> bool {
 }
 
 /// `PUT /api/perfil/notificaciones-tardio-config` body.
-#[derive(Deserialize, ToSchema)]
+/// As `parse_late` returns it; stored as its JSON (`to_setting`). The
+/// columns are Excel letters (up to two; empty when absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct LateRequest {
     /// `HH:MM`.
+    #[serde(rename = "hora_corte")]
     #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-    hora_corte: String,
-    /// Excel column letters (up to two; empty when absent).
-    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
-    col_nombre: Option<String>,
-    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
-    col_checkin: Option<String>,
-    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
-    col_hora_llegada: Option<String>,
-    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
-    col_telefono: Option<String>,
-    #[schema(pattern = "^[A-Za-z]{0,2}$", nullable = false)]
-    col_apartamento: Option<String>,
+    pub cut_off: String,
+    #[serde(rename = "col_nombre")]
+    #[schema(pattern = "^[A-Za-z]{0,2}$", required = false)]
+    pub name_column: String,
+    #[serde(rename = "col_checkin")]
+    #[schema(pattern = "^[A-Za-z]{0,2}$", required = false)]
+    pub check_in_column: String,
+    #[serde(rename = "col_hora_llegada")]
+    #[schema(pattern = "^[A-Za-z]{0,2}$", required = false)]
+    pub arrival_time_column: String,
+    #[serde(rename = "col_telefono")]
+    #[schema(pattern = "^[A-Za-z]{0,2}$", required = false)]
+    pub phone_column: String,
+    #[serde(rename = "col_apartamento")]
+    #[schema(pattern = "^[A-Za-z]{0,2}$", required = false)]
+    pub apartment_column: String,
 }
 
-pub fn parse_late(body: &Value) -> Result<Value, FieldErrors> {
+pub fn parse_late(body: &Value) -> Result<LateRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let cut_off = input.string("hora_corte", true);
     if cut_off.as_deref().is_some_and(|t| !is_cut_off_time(t)) {
@@ -214,9 +234,19 @@ pub fn parse_late(body: &Value) -> Result<Value, FieldErrors> {
     }
     input.unknown_fields();
     match cut_off {
-        Some(t) if complete && !input.has_errors() => {
-            config.insert("hora_corte".to_string(), Value::String(t));
-            Ok(Value::Object(config))
+        Some(cut_off) if complete && !input.has_errors() => {
+            let mut column = |name: &str| match config.remove(name) {
+                Some(Value::String(letters)) => letters,
+                _ => String::new(),
+            };
+            Ok(LateRequest {
+                cut_off,
+                name_column: column("col_nombre"),
+                check_in_column: column("col_checkin"),
+                arrival_time_column: column("col_hora_llegada"),
+                phone_column: column("col_telefono"),
+                apartment_column: column("col_apartamento"),
+            })
         }
         _ => Err(input.errors),
     }
@@ -235,7 +265,7 @@ pub async fn save_late_settings(
     AdminUser(user): AdminUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let value = parse_late(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let value = to_setting(&parse_late(&body).map_err(|e| AppError::unprocessable(e.flatten()))?);
     save_setting(&state, user.company_id(), LATE_KEY, value).await
 }
 
@@ -246,7 +276,7 @@ mod tests {
     #[test]
     fn xlsx_columns_default_to_zero_and_are_ranged() {
         assert_eq!(
-            parse_xlsx(&json!({"col_id_externo": "2", "col_nombre": 3.0})).unwrap(),
+            to_setting(&parse_xlsx(&json!({"col_id_externo": "2", "col_nombre": 3.0})).unwrap()),
             json!({"col_ciudad": 0, "col_direccion": 0, "col_id_externo": 2, "col_nombre": 3})
         );
         assert_eq!(
@@ -264,7 +294,7 @@ mod tests {
     #[test]
     fn late_settings_patterns() {
         assert_eq!(
-            parse_late(&json!({"hora_corte": "21:30", "col_nombre": "ab"})).unwrap(),
+            to_setting(&parse_late(&json!({"hora_corte": "21:30", "col_nombre": "ab"})).unwrap()),
             json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "ab", "col_telefono": "", "hora_corte": "21:30"})
         );
         for bad in ["24:00", "9:00", "12:60", "ab:cd", ""] {

@@ -27,27 +27,30 @@ pub struct AiTextBody {
 }
 
 /// Improve body: `contenido` (not empty), `idioma`, optional `tono`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct ImproveRequest {
+    #[serde(rename = "contenido")]
     #[schema(min_length = 1)]
-    contenido: String,
+    pub content: String,
+    #[serde(rename = "idioma")]
     #[schema(schema_with = language_schema)]
-    idioma: String,
+    pub language: String,
+    #[serde(rename = "tono")]
     #[schema(schema_with = tone_schema, required = false)]
-    tono: Option<String>,
+    pub tone: Option<String>,
 }
 
 /// Translate body: `contenido` (not empty) and `idioma_destino`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct TranslateRequest {
+    #[serde(rename = "contenido")]
     #[schema(min_length = 1)]
-    contenido: String,
+    pub content: String,
+    #[serde(rename = "idioma_destino")]
     #[schema(schema_with = language_schema)]
-    idioma_destino: String,
+    pub target_language: String,
 }
 
 fn language_schema() -> utoipa::openapi::Object {
@@ -75,7 +78,7 @@ fn language(input: &mut Input, name: &'static str) -> Option<String> {
 }
 
 /// (content, language, tone) of an improve.
-pub fn parse_improve(body: &Value) -> Result<(String, String, Option<String>), FieldErrors> {
+pub fn parse_improve(body: &Value) -> Result<ImproveRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let content = content(&mut input);
     let language = language(&mut input, "idioma");
@@ -89,19 +92,26 @@ pub fn parse_improve(body: &Value) -> Result<(String, String, Option<String>), F
     }
     input.unknown_fields();
     match (content, language, tone) {
-        (Some(c), Some(l), Some(t)) if !input.has_errors() => Ok((c, l, t)),
+        (Some(content), Some(language), Some(tone)) if !input.has_errors() => Ok(ImproveRequest {
+            content,
+            language,
+            tone,
+        }),
         _ => Err(input.errors),
     }
 }
 
 /// (content, target language) of a translation.
-pub fn parse_translate(body: &Value) -> Result<(String, String), FieldErrors> {
+pub fn parse_translate(body: &Value) -> Result<TranslateRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let content = content(&mut input);
     let language = language(&mut input, "idioma_destino");
     input.unknown_fields();
     match (content, language) {
-        (Some(c), Some(l)) if !input.has_errors() => Ok((c, l)),
+        (Some(content), Some(target_language)) if !input.has_errors() => Ok(TranslateRequest {
+            content,
+            target_language,
+        }),
         _ => Err(input.errors),
     }
 }
@@ -134,8 +144,11 @@ pub async fn improve(
     JsonOrEmpty(body): JsonOrEmpty,
 ) -> Result<ApiJson<AiTextBody>, AppError> {
     check_template(&state, &user, id).await?;
-    let (content, language, tone) =
-        parse_improve(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
+    let ImproveRequest {
+        content,
+        language,
+        tone,
+    } = parse_improve(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
     let request = Request {
         action: AiAction::Improve,
         prompt_name: improve_prompt_name(tone.as_deref()),
@@ -169,8 +182,10 @@ pub async fn translate(
     JsonOrEmpty(body): JsonOrEmpty,
 ) -> Result<ApiJson<AiTextBody>, AppError> {
     check_template(&state, &user, id).await?;
-    let (content, language) =
-        parse_translate(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
+    let TranslateRequest {
+        content,
+        target_language: language,
+    } = parse_translate(&body).map_err(|e| AppError::unprocessable(e.messages()))?;
     let request = Request {
         action: AiAction::Translate,
         prompt_name: TRANSLATE_PROMPT,
@@ -277,7 +292,11 @@ mod tests {
         );
         assert_eq!(
             parse_improve(&json!({"contenido": "Hola", "idioma": "es", "tono": null})).unwrap(),
-            ("Hola".to_string(), "es".to_string(), None)
+            ImproveRequest {
+                content: "Hola".to_string(),
+                language: "es".to_string(),
+                tone: None
+            }
         );
     }
 

@@ -88,7 +88,7 @@ fn truthy_schema() -> utoipa::openapi::schema::Schema {
 
 /// A stored system prompt (built-in defaults are not stored: 404 until set).
 #[utoipa::path(get, path = "/api/admin/system-prompts/{nombre}", operation_id = "system_prompt_get", tag = "vault",
-    params(("nombre" = String, Path)),
+    params(("nombre" = String, Path, max_length = 100)),
     responses(
         (status = 200, description = "The prompt", body = PromptBody),
         (status = 403, description = "Acceso denegado.", body = ErrorBody),
@@ -130,7 +130,7 @@ fn content_of(body: &Value) -> Result<String, AppError> {
 
 /// Creates or replaces a system prompt.
 #[utoipa::path(put, path = "/api/admin/system-prompts/{nombre}", operation_id = "system_prompt_put", tag = "vault",
-    params(("nombre" = String, Path)),
+    params(("nombre" = String, Path, max_length = 100)),
     request_body(content = PromptRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = OkBody),

@@ -69,35 +69,63 @@ pub struct TemplateBody {
 /// Template body: `nombre` (1-200), `contenido` (not empty), `idioma`
 /// (`es` by default on create; kept when absent or null on update),
 /// `categoria` (null clears it; on update, absent clears it too).
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct TemplateRequest {
+    #[serde(rename = "nombre")]
     #[schema(min_length = 1, max_length = 200)]
-    nombre: String,
+    pub name: String,
+    #[serde(rename = "contenido")]
     #[schema(min_length = 1)]
-    contenido: String,
-    /// `es` when absent.
+    pub content: String,
+    /// `es` when absent (`parse_new` fills it in).
+    #[serde(rename = "idioma")]
     #[schema(schema_with = language_schema, required = false)]
-    idioma: Option<String>,
+    pub language: Option<String>,
+    #[serde(rename = "categoria")]
     #[schema(schema_with = category_schema, required = false)]
-    categoria: Option<String>,
+    pub category: Option<String>,
+}
+
+impl From<TemplateRequest> for NewTemplate {
+    fn from(r: TemplateRequest) -> Self {
+        NewTemplate {
+            name: r.name,
+            content: r.content,
+            language: r.language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
+            category: r.category,
+        }
+    }
 }
 
 /// `PUT` body: as `POST`'s, but a null or absent `idioma` keeps the stored
 /// one, and an absent `categoria` clears it.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct TemplateUpdateRequest {
+    #[serde(rename = "nombre")]
     #[schema(min_length = 1, max_length = 200)]
-    nombre: String,
+    pub name: String,
+    #[serde(rename = "contenido")]
     #[schema(min_length = 1)]
-    contenido: String,
+    pub content: String,
+    #[serde(rename = "idioma")]
     #[schema(schema_with = nullable_language_schema, required = false)]
-    idioma: Option<String>,
+    pub language: Option<String>,
+    #[serde(rename = "categoria")]
     #[schema(schema_with = category_schema, required = false)]
-    categoria: Option<String>,
+    pub category: Option<String>,
+}
+
+impl From<TemplateUpdateRequest> for TemplateUpdate {
+    fn from(r: TemplateUpdateRequest) -> Self {
+        TemplateUpdate {
+            name: r.name,
+            content: r.content,
+            language: r.language,
+            category: r.category,
+        }
+    }
 }
 
 fn language_schema() -> utoipa::openapi::Object {
@@ -156,7 +184,7 @@ fn category(input: &mut Input) -> Option<Option<String>> {
     Some(category)
 }
 
-pub fn parse_new(body: &Value) -> Result<NewTemplate, FieldErrors> {
+pub fn parse_new(body: &Value) -> Result<TemplateRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let (name, content) = name_and_content(&mut input);
     let raw_language = input.string("idioma", false);
@@ -164,17 +192,17 @@ pub fn parse_new(body: &Value) -> Result<NewTemplate, FieldErrors> {
     let category = category(&mut input);
     input.unknown_fields();
     match (name, content, category) {
-        (Some(name), Some(content), Some(category)) if !input.has_errors() => Ok(NewTemplate {
+        (Some(name), Some(content), Some(category)) if !input.has_errors() => Ok(TemplateRequest {
             name,
             content,
-            language: language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
+            language: Some(language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string())),
             category,
         }),
         _ => Err(input.errors),
     }
 }
 
-pub fn parse_update(body: &Value) -> Result<TemplateUpdate, FieldErrors> {
+pub fn parse_update(body: &Value) -> Result<TemplateUpdateRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let (name, content) = name_and_content(&mut input);
     let raw_language = input.nullable_string("idioma").flatten();
@@ -182,12 +210,14 @@ pub fn parse_update(body: &Value) -> Result<TemplateUpdate, FieldErrors> {
     let category = category(&mut input);
     input.unknown_fields();
     match (name, content, category) {
-        (Some(name), Some(content), Some(category)) if !input.has_errors() => Ok(TemplateUpdate {
-            name,
-            content,
-            language,
-            category,
-        }),
+        (Some(name), Some(content), Some(category)) if !input.has_errors() => {
+            Ok(TemplateUpdateRequest {
+                name,
+                content,
+                language,
+                category,
+            })
+        }
         _ => Err(input.errors),
     }
 }
@@ -264,7 +294,10 @@ pub async fn create(
     JsonOrEmpty(body): JsonOrEmpty,
 ) -> Result<ApiJson<TemplateBody>, AppError> {
     let new = parse_new(&body).map_err(invalid)?;
-    let template = state.store.create_template(user.company_id(), new).await?;
+    let template = state
+        .store
+        .create_template(user.company_id(), new.into())
+        .await?;
     Ok(saved(StatusCode::CREATED, template))
 }
 
@@ -287,7 +320,7 @@ pub async fn update(
     let update = parse_update(&body).map_err(invalid)?;
     let template = state
         .store
-        .update_template(user.company_id(), id, update)
+        .update_template(user.company_id(), id, update.into())
         .await?
         .ok_or_else(|| AppError::not_found(MSG_NOT_FOUND))?;
     Ok(saved(StatusCode::OK, template))
@@ -328,14 +361,16 @@ pub struct PreviewBody {
 }
 
 /// Preview body: `valores`, an optional object of placeholder name to text.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct PreviewRequest {
-    valores: Option<BTreeMap<String, String>>,
+    /// Absent or null: none.
+    #[serde(rename = "valores")]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub values: BTreeMap<String, String>,
 }
 
-pub fn parse_preview(body: &Value) -> Result<BTreeMap<String, String>, FieldErrors> {
+pub fn parse_preview(body: &Value) -> Result<PreviewRequest, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(fields) = body.as_object() else {
         errors.add("_schema", "Invalid input type.");
@@ -360,7 +395,7 @@ pub fn parse_preview(body: &Value) -> Result<BTreeMap<String, String>, FieldErro
         errors.add(key, "Unknown field.");
     }
     if errors.is_empty() {
-        Ok(values)
+        Ok(PreviewRequest { values })
     } else {
         Err(errors)
     }
@@ -387,7 +422,8 @@ pub async fn preview(
         .active_template(user.company_id(), id)
         .await?
         .ok_or_else(|| AppError::not_found(MSG_NOT_FOUND))?;
-    let values = parse_preview(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let PreviewRequest { values } =
+        parse_preview(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     Ok(ApiJson::ok(PreviewBody {
         contenido: placeholders::render(&template.content, &values),
         marcadores: placeholders::names(&template.content)
@@ -438,8 +474,8 @@ mod tests {
     fn create_defaults_the_language_and_keeps_whitespace() {
         let new = parse_new(&json!({"nombre": "N".repeat(200), "contenido": "  "})).unwrap();
         assert_eq!(
-            (new.language.as_str(), new.content.as_str(), new.category),
-            ("es", "  ", None)
+            (new.language.as_deref(), new.content.as_str(), new.category),
+            (Some("es"), "  ", None)
         );
     }
 
@@ -460,7 +496,7 @@ mod tests {
 
     #[test]
     fn preview_values_must_be_text() {
-        assert!(parse_preview(&json!({})).unwrap().is_empty());
+        assert!(parse_preview(&json!({})).unwrap().values.is_empty());
         assert_eq!(
             parse_preview(&json!({"valores": {"NOMBRE": 3}, "x": 1}))
                 .unwrap_err()

@@ -34,10 +34,15 @@ impl<R: UploadRules> utoipa::PartialSchema for XlsxUpload<R> {
         let file = ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .description(Some("The .xlsx spreadsheet (a file part with a `.xlsx` name)"));
+            .description(Some(
+                "The .xlsx spreadsheet (a file part with a `.xlsx` name)",
+            ));
         ObjectBuilder::new()
             .property(R::FIELD, file)
             .required(R::FIELD)
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
             .build()
             .into()
     }
