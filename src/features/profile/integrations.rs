@@ -80,32 +80,43 @@ pub async fn integrations(
 }
 
 /// `PUT /api/perfil/integraciones/pms` body.
-#[derive(serde::Deserialize, ToSchema)]
+/// As `parse_pms` returns it.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct PmsRequest {
+    #[serde(rename = "proveedor")]
     #[schema(schema_with = crate::features::pms_settings::provider_schema)]
-    proveedor: String,
+    pub provider: String,
     /// 1 to 500 characters; stored encrypted.
     #[schema(min_length = 1, max_length = 500)]
-    api_key: String,
-    /// Smoobu's signing secret.
+    pub api_key: String,
+    /// Smoobu's signing secret (blank is none).
     #[schema(max_length = 500)]
-    api_secret: Option<String>,
+    pub api_secret: Option<String>,
 }
 
-pub fn parse_pms(body: &Value) -> Result<PmsInput, FieldErrors> {
+impl From<PmsRequest> for PmsInput {
+    /// This route keeps the stored endpoint.
+    fn from(r: PmsRequest) -> Self {
+        PmsInput {
+            provider: r.provider,
+            api_key: r.api_key,
+            api_secret: r.api_secret,
+            endpoint: None,
+        }
+    }
+}
+
+pub fn parse_pms(body: &Value) -> Result<PmsRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let (provider, key, secret) = read_common(&mut input, false);
     input.unknown_fields();
     match (provider, key, secret) {
         (Some(provider), Some(api_key), Some(api_secret)) if !input.has_errors() => {
-            // This route keeps the stored endpoint.
-            Ok(PmsInput {
+            Ok(PmsRequest {
                 provider,
                 api_key,
                 api_secret,
-                endpoint: None,
             })
         }
         _ => Err(input.errors),
@@ -126,7 +137,7 @@ pub async fn save_pms(
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
     let input = parse_pms(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    pms_settings::save(&state, user.company_id(), input).await?;
+    pms_settings::save(&state, user.company_id(), input.into()).await?;
     Ok(ApiJson::ok(OkBody { ok: true }))
 }
 

@@ -40,14 +40,13 @@ pub struct PromptBody {
     pub ok: bool,
 }
 
-/// Prompt body: `contenido`, any non-empty value.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Prompt body: `contenido`, any non-empty value, as `content_of` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
 pub struct PromptRequest {
     /// Any truthy JSON value (a string is stored as sent, another value as
     /// its text), at most 20000 characters; other keys are ignored.
-    #[schema(schema_with = truthy_schema)]
-    contenido: serde_json::Value,
+    #[schema(rename = "contenido", schema_with = truthy_schema)]
+    pub content: String,
 }
 
 /// Python's truthy values: a non-empty string (of at most 20000 characters),
@@ -113,7 +112,7 @@ pub async fn get(
 }
 
 /// The text stored for a truthy `contenido` (no type check, as the original).
-fn content_of(body: &Value) -> Result<String, AppError> {
+fn content_of(body: &Value) -> Result<PromptRequest, AppError> {
     let content = body
         .get("contenido")
         .filter(|value| !is_falsy(value))
@@ -125,7 +124,7 @@ fn content_of(body: &Value) -> Result<String, AppError> {
     if text.chars().count() > CONTENT_MAX_CHARS {
         return Err(AppError::unprocessable(vec![MSG_CONTENT_TOO_LONG.into()]));
     }
-    Ok(text)
+    Ok(PromptRequest { content: text })
 }
 
 /// Creates or replaces a system prompt.
@@ -144,7 +143,7 @@ pub async fn put(
     JsonOrEmpty(body): JsonOrEmpty,
 ) -> Result<ApiJson<OkBody>, AppError> {
     check_ip(&state, ip)?;
-    let content = content_of(&body)?;
+    let PromptRequest { content } = content_of(&body)?;
     if name.chars().count() > NAME_MAX_CHARS {
         return Err(AppError::unprocessable(vec![MSG_NAME_TOO_LONG.into()]));
     }
@@ -160,8 +159,11 @@ mod tests {
 
     #[test]
     fn content_must_be_truthy_but_not_a_string() {
-        assert_eq!(content_of(&json!({"contenido": "Hola"})).unwrap(), "Hola");
-        assert_eq!(content_of(&json!({"contenido": 5})).unwrap(), "5");
+        assert_eq!(
+            content_of(&json!({"contenido": "Hola"})).unwrap().content,
+            "Hola"
+        );
+        assert_eq!(content_of(&json!({"contenido": 5})).unwrap().content, "5");
         for body in [
             json!({}),
             json!({"contenido": ""}),
