@@ -95,15 +95,22 @@ pub struct PmsSettingsRequest {
     #[serde(rename = "proveedor")]
     #[schema(schema_with = pms_settings::provider_schema)]
     pub provider: String,
-    /// 1 to 500 characters (trimmed); for Smoobu `KEY:SECRET` also sets the secret.
-    #[schema(min_length = 1, max_length = 500)]
+    /// 1 to 500 characters once trimmed (the pattern says so; its class is
+    /// Rust's `trim()` whitespace); for Smoobu `KEY:SECRET` also sets the secret.
+    #[schema(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([\s\S]{0,498}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub api_key: String,
-    /// Smoobu's signing secret (blank is none).
-    #[schema(max_length = 500)]
+    /// Smoobu's signing secret: at most 500 characters once trimmed; blank is none.
+    #[schema(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([\s\S]{0,498}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub api_secret: Option<String>,
-    /// Base URL overriding the provider's: `https` and a public host (or
-    /// empty). Absent or null clears the stored one.
-    #[schema(max_length = 500, pattern = "^(https://.*)?$")]
+    /// Base URL overriding the provider's: `https` and a public host, at most
+    /// 500 characters once trimmed (or empty). Absent or null clears the stored one.
+    #[schema(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(https://[\s\S]{0,492})?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub endpoint: Option<String>,
 }
 

@@ -90,8 +90,10 @@ pub struct PmsRequest {
     /// 1 to 500 characters; stored encrypted.
     #[schema(min_length = 1, max_length = 500)]
     pub api_key: String,
-    /// Smoobu's signing secret (blank is none).
-    #[schema(max_length = 500)]
+    /// Smoobu's signing secret: at most 500 characters once trimmed; blank is none.
+    #[schema(
+        pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([\s\S]{0,498}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub api_secret: Option<String>,
 }
 
