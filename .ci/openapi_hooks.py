@@ -46,6 +46,9 @@ ACCEPTED = [
     ("ST202", "POST /api/usuarios", 422, "El correo electrónico no es válido.",
      "special-use domains (RFC 6761: .test, .example, .invalid, .localhost...) are refused, "
      "which format: email does not state"),
+    ("ST202", "POST /api/auth/login", 422, "email: El correo electrónico no es válido.",
+     "special-use domains (RFC 6761: .test, .example, .invalid, .localhost...) are refused, "
+     "which format: email does not state"),
     ("ST202", "PUT /api/perfil/password", 422, "La contraseña actual no es correcta.",
      "the run does not know its own password (it is not in the document): the original's 422"),
     ("ST202", "PUT /api/perfil/password", 422, "password_confirm: Las contraseñas no coinciden.",
