@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::domain::endpoint::check_endpoint;
 use crate::domain::validation::{FieldErrors, Input, one_of_message};
 use crate::features::pms_settings::{self, PmsInput, read_common};
 use crate::features::shared::{OkBody, encrypt};
@@ -15,7 +16,13 @@ use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
 use crate::http::state::AppState;
 
-pub const AI_PROVIDERS: &[&str] = &["default", "gemini", "openai", "claude"];
+/// The original's four, and a company's own OpenAI-compatible server (ours).
+pub const AI_PROVIDERS: &[&str] = &["default", "gemini", "openai", "claude", "openai_compatible"];
+const SELF_HOSTED: &str = "openai_compatible";
+const MSG_AI_ENDPOINT: &str =
+    "La URL del servidor de IA debe empezar por https:// y apuntar a un servidor público.";
+const MSG_ENDPOINT_REQUIRED: &str =
+    "El proveedor openai_compatible necesita la URL base de su servidor.";
 
 #[derive(Serialize, ToSchema)]
 pub struct PmsStatus {
@@ -145,9 +152,21 @@ pub struct AiRequest {
     modelo: Option<String>,
     /// Own key (BYOK), stored encrypted; null or empty removes it.
     api_key: Option<String>,
+    /// Base URL of the company's own OpenAI-compatible server (`openai_compatible` only):
+    /// public `https` addresses, as PMS endpoints.
+    endpoint: Option<String>,
 }
 
-pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>), FieldErrors> {
+/// A validated AI settings save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiInput {
+    pub provider: String,
+    pub model: Option<String>,
+    pub api_key: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+pub fn parse_ai(body: &Value, allow_private: bool) -> Result<AiInput, FieldErrors> {
     let mut input = Input::new(body)?;
     let provider = input.string("proveedor", true);
     if provider
@@ -172,11 +191,44 @@ pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>)
     {
         input.error("api_key", "Longer than maximum length 500.");
     }
-    input.unknown_fields();
-    match (provider, model, key) {
-        (Some(p), Some(m), Some(k)) if !input.has_errors() => Ok((p, m, k)),
-        _ => Err(input.errors),
+    let endpoint = input.nullable_string("endpoint");
+    if endpoint
+        .as_ref()
+        .and_then(|e| e.as_ref())
+        .is_some_and(|e| e.chars().count() > 500)
+    {
+        input.error("endpoint", "Longer than maximum length 500.");
     }
+    input.unknown_fields();
+    let (Some(provider), Some(model), Some(api_key), Some(endpoint)) =
+        (provider, model, key, endpoint)
+    else {
+        return Err(input.errors);
+    };
+    // The server a self-hosted model answers on; other providers keep none.
+    let endpoint = match (provider.as_str(), endpoint.filter(|e| !e.trim().is_empty())) {
+        (SELF_HOSTED, None) => {
+            input.error("endpoint", MSG_ENDPOINT_REQUIRED);
+            None
+        }
+        (SELF_HOSTED, Some(url)) => match check_endpoint(url.trim(), allow_private) {
+            Ok(url) => Some(url.to_string()),
+            Err(_) => {
+                input.error("endpoint", MSG_AI_ENDPOINT);
+                None
+            }
+        },
+        _ => None,
+    };
+    if input.has_errors() {
+        return Err(input.errors);
+    }
+    Ok(AiInput {
+        provider,
+        model,
+        api_key,
+        endpoint,
+    })
 }
 
 /// Saves the company's AI provider, model and own key (each replaced).
@@ -192,9 +244,14 @@ pub async fn save_ai(
     AdminUser(user): AdminUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let (provider, model, key) =
-        parse_ai(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    let encrypted = match key.filter(|k| !k.is_empty()) {
+    let allow_private = state.settings.allow_private_pms_endpoints;
+    let AiInput {
+        provider,
+        model,
+        api_key,
+        endpoint,
+    } = parse_ai(&body, allow_private).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let encrypted = match api_key.filter(|k| !k.is_empty()) {
         Some(key) => Some(encrypt(&state, &key)?),
         None => None,
     };
@@ -205,6 +262,7 @@ pub async fn save_ai(
             &provider,
             model.as_deref(),
             encrypted.as_deref(),
+            endpoint.as_deref(),
         )
         .await?;
     tracing::info!(company_id = %user.company_id(), %provider, "AI settings saved");
@@ -239,17 +297,58 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_ai(&json!({"proveedor": "openai"})).unwrap(),
-            ("openai".into(), None, None)
+            parse_ai(
+                &json!({"proveedor": "openai", "endpoint": "https://x.example"}),
+                false
+            )
+            .unwrap(),
+            AiInput {
+                provider: "openai".into(),
+                model: None,
+                api_key: None,
+                endpoint: None
+            },
+            "only a self-hosted provider keeps an endpoint"
         );
         assert_eq!(
-            parse_ai(&json!({"proveedor": "x", "modelo": 3}))
+            parse_ai(&json!({"proveedor": "x", "modelo": 3}), false)
                 .unwrap_err()
                 .flatten(),
             vec![
-                "proveedor: Must be one of: default, gemini, openai, claude.",
+                "proveedor: Must be one of: default, gemini, openai, claude, openai_compatible.",
                 "modelo: Not a valid string."
             ]
+        );
+    }
+
+    #[test]
+    fn a_self_hosted_model_needs_a_public_https_endpoint() {
+        let saved = parse_ai(
+            &json!({"proveedor": "openai_compatible", "modelo": "llama3", "endpoint": "https://llm.example.com/v1"}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            saved.endpoint.as_deref(),
+            Some("https://llm.example.com/v1")
+        );
+        for endpoint in [
+            json!(null),
+            json!(""),
+            json!("http://llm.example.com"),
+            json!("https://10.0.0.5/v1"),
+            json!("https://localhost/v1"),
+        ] {
+            let body = json!({"proveedor": "openai_compatible", "endpoint": endpoint});
+            let errors = parse_ai(&body, false).unwrap_err().flatten();
+            assert_eq!(errors.len(), 1, "{endpoint}: {errors:?}");
+            assert!(errors[0].starts_with("endpoint: "), "{errors:?}");
+        }
+        let private =
+            json!({"proveedor": "openai_compatible", "endpoint": "http://127.0.0.1:8080/v1"});
+        assert!(
+            parse_ai(&private, true).is_ok(),
+            "allowed where private endpoints are"
         );
     }
 }
