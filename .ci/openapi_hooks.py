@@ -46,6 +46,10 @@ ACCEPTED = [
     ("ST202", "POST /api/usuarios", 422, "El correo electrónico no es válido.",
      "special-use domains (RFC 6761: .test, .example, .invalid, .localhost...) are refused, "
      "which format: email does not state"),
+    ("ST202", "PUT /api/perfil/integraciones/ia", 422, "endpoint: El proveedor openai_compatible necesita la URL base",
+     "openai_compatible requires an endpoint: a rule between two fields the schema does not state"),
+    ("ST202", "PUT /api/perfil/integraciones/ia", 422, "endpoint: La URL del servidor de IA debe empezar por https://",
+     "the endpoint must be https to a public host, which a pattern cannot state (as the PMS endpoint)"),
     ("ST202", "POST /api/auth/login", 422, "email: El correo electrónico no es válido.",
      "special-use domains (RFC 6761: .test, .example, .invalid, .localhost...) are refused, "
      "which format: email does not state"),

@@ -5,6 +5,7 @@
 #
 #   bash bench/run.sh              # all scenarios, 10 s each
 #   DURATION=5 bash bench/run.sh   # shorter
+#   BIN=path/to/stay-sidekick bash bench/run.sh   # another build (e.g. an older commit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,10 @@ if ! command -v wrk >/dev/null; then
     echo "installing wrk" >&2
     (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
-cargo build --release --quiet
-BIN="$PWD/target/release/stay-sidekick"
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN="$PWD/target/release/stay-sidekick"
+fi
 # The 160-row catalogue: the shared fixture when it is beside the repo, else one made like it.
 FIXTURE="$PWD/../shared/fixtures/apartamentos_mock.xlsx"
 SHEET="$(mktemp --suffix=.xlsx)"
@@ -69,6 +72,19 @@ for i in $(seq 1 50); do
         -d "{\"nombre\":\"Apartamento $i\",\"ciudad\":\"Sevilla\",\"direccion\":\"Calle Feria $i\",\"id_externo\":\"T$((i % 5))\"}" \
         "$BASE/api/apartamentos"
 done
+
+# 10 vault templates for the template list (the original: 640 req/s).
+for i in $(seq 1 10); do
+    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+        -d "{\"nombre\":\"Plantilla $i\",\"contenido\":\"Hola {NOMBRE}, te esperamos en {APARTAMENTO} a las {HORA_LLEGADA}.\",\"categoria\":\"BIENVENIDA\"}" \
+        "$BASE/api/vault/plantillas"
+done
+cat > template.lua <<LUA
+wrk.method = "POST"
+wrk.body = '{"nombre":"Carga","contenido":"Hola {NOMBRE}, tu apartamento {APARTAMENTO} te espera.","idioma":"es"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+LUA
 
 # The fixture's columns: id 5 (Código), name 2, address 4, city 11.
 curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
@@ -122,6 +138,8 @@ echo "scenario                       throughput     latency                     
 scenario "GET /api/health" -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/api/health"
 scenario "GET /api/auth/validacion" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/validacion"
 scenario "GET /api/apartamentos (50)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/apartamentos"
+scenario "GET /api/vault/plantillas (10)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/vault/plantillas"
+scenario "POST /api/vault/plantillas" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s template.lua "$BASE/api/vault/plantillas"
 scenario "POST .../importacion/preview" -t2 -c4 -d"${DURATION}s" -s preview.lua "$BASE/api/apartamentos/importacion/preview"
 scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
 

@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 
-/// The placeholders the web app and the prompts name, with a sample value
-/// for previews.
+/// The placeholders the web app and the prompts name (the late check-in
+/// page adds `TELEFONO` and `DIRECCION`; its templates share the table), with
+/// a sample value for previews.
 pub const KNOWN: &[(&str, &str)] = &[
     ("NOMBRE", "María"),
     ("APARTAMENTO", "Apartamento Centro 2B"),
+    ("TELEFONO", "+34 600 000 000"),
+    ("DIRECCION", "Calle Feria 12, Sevilla"),
     ("HORA_LLEGADA", "22:30"),
     ("HORA_SALIDA", "11:00"),
     ("IDIOMA", "es"),

@@ -189,7 +189,24 @@ impl<'a> Sql<'a> {
 
     /// The first row, if any (the statements that use this return at most one).
     pub async fn fetch_optional(self, on: impl Into<On<'_>>) -> Result<Option<Row>, sqlx::Error> {
-        Ok(self.fetch_all(on).await?.into_iter().next())
+        Ok(match on.into() {
+            On::Db(Db::Sqlite(pool)) => self.sqlite().fetch_optional(pool).await?.map(Row::Sqlite),
+            On::Db(Db::Postgres(pool)) => self
+                .postgres()
+                .fetch_optional(pool)
+                .await?
+                .map(Row::Postgres),
+            On::Tx(Tx::Sqlite(tx)) => self
+                .sqlite()
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(Row::Sqlite),
+            On::Tx(Tx::Postgres(tx)) => self
+                .postgres()
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(Row::Postgres),
+        })
     }
 
     /// The one row the statement must return.

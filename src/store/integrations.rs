@@ -121,20 +121,23 @@ impl Store {
         }))
     }
 
-    /// Creates or replaces provider, model and key (each overwritten, `None` included).
+    /// Creates or replaces provider, model, key and endpoint (each
+    /// overwritten, `None` included).
     pub async fn save_ai_config(
         &self,
         company_id: Uuid,
         provider: &str,
         model: Option<&str>,
         api_key_encrypted: Option<&str>,
+        endpoint: Option<&str>,
     ) -> StoreResult<()> {
         sql(
             "INSERT INTO configuracion_ia (id, empresa_id, proveedor, modelo, api_key_cifrada, \
-             activo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             activo, created_at, updated_at, endpoint) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
              ON CONFLICT (empresa_id) DO UPDATE SET proveedor = excluded.proveedor, \
              modelo = excluded.modelo, api_key_cifrada = excluded.api_key_cifrada, \
-             activo = excluded.activo, updated_at = excluded.updated_at",
+             activo = excluded.activo, updated_at = excluded.updated_at, \
+             endpoint = excluded.endpoint",
         )
         .bind(Uuid::new_v4())
         .bind(company_id)
@@ -143,6 +146,7 @@ impl Store {
         .bind(api_key_encrypted)
         .bind(true)
         .bind(now())
+        .bind(endpoint)
         .execute(&self.db)
         .await?;
         Ok(())

@@ -137,9 +137,10 @@ fn bodies() -> Vec<Body> {
             json!({"proveedor": "beds24", "api_key": "k"}),
         ),
         body(
-            "AiRequest",
-            |v| from_field_errors(integrations::parse_ai(v)),
-            json!({"proveedor": "default"}),
+            "AiInput",
+            |v| from_field_errors(integrations::parse_ai(v, false)),
+            // The endpoint `openai_compatible` requires (ignored by the others).
+            json!({"proveedor": "default", "endpoint": "https://ai.example.com/v1"}),
         ),
         body(
             "PasswordRequest",

@@ -716,11 +716,22 @@ async fn integration_settings_round_trip(store: Store) {
     assert!(store.pms_config(a.id).await.unwrap().is_none());
 
     store
-        .save_ai_config(a.id, "gemini", Some("gemini-2.5-flash"), Some("gAAAAA-k"))
+        .save_ai_config(
+            a.id,
+            "openai_compatible",
+            Some("llama3"),
+            Some("gAAAAA-k"),
+            Some("https://llm.example.com/v1"),
+        )
         .await
         .unwrap();
+    let own = store.ai_config(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (own.model.as_deref(), own.endpoint.as_deref()),
+        (Some("llama3"), Some("https://llm.example.com/v1"))
+    );
     store
-        .save_ai_config(a.id, "openai", None, None)
+        .save_ai_config(a.id, "openai", None, None, None)
         .await
         .unwrap();
     let ai = store.ai_config(a.id).await.unwrap().unwrap();
@@ -729,9 +740,10 @@ async fn integration_settings_round_trip(store: Store) {
             ai.provider.as_str(),
             ai.model,
             ai.api_key_encrypted,
-            ai.active
+            ai.active,
+            ai.endpoint
         ),
-        ("openai", None, None, true)
+        ("openai", None, None, true, None)
     );
     assert!(store.ai_config(b.id).await.unwrap().is_none());
     assert!(store.delete_ai_config(a.id).await.unwrap());

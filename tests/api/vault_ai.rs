@@ -32,6 +32,8 @@ async fn with_mock(db: TestDb) -> Ai {
     settings.ai.anthropic_api_base = mock.uri();
     settings.ai.free_limit_daily = 5;
     settings.ai.timeout_seconds = 1;
+    // The self-hosted server of the company is this local mock too.
+    settings.allow_private_pms_endpoints = true;
     let app = TestApp::spawn_with(db, settings).await;
     app.seed_user("admin@example.com", Role::Admin, false).await;
     let token = app.login("admin@example.com").await;
@@ -338,6 +340,54 @@ async fn a_companys_own_key_skips_the_quota_and_is_masked(ai: Ai) {
     );
 }
 
+async fn a_self_hosted_server_gets_the_openai_format(ai: Ai) {
+    let missing =
+        json!({"proveedor": "openai_compatible", "modelo": "llama3", "api_key": "local-key"});
+    let response = ai
+        .app
+        .call(
+            "PUT",
+            "/api/perfil/integraciones/ia",
+            Some(&ai.token),
+            Some(&missing),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        envelope(response).await,
+        ["endpoint: El proveedor openai_compatible necesita la URL base de su servidor."]
+    );
+    let body = json!({
+        "proveedor": "openai_compatible",
+        "modelo": "llama3",
+        "api_key": "local-key",
+        "endpoint": format!("{}/llm/v1", ai.mock.uri()),
+    });
+    let saved = ai
+        .app
+        .call(
+            "PUT",
+            "/api/perfil/integraciones/ia",
+            Some(&ai.token),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    Mock::given(method("POST"))
+        .and(path("/llm/v1/chat/completions"))
+        .and(header("authorization", "Bearer local-key"))
+        .and(body_string_contains("\"model\":\"llama3\""))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "choices": [{"message": {"role": "assistant", "content": TEXT}}]
+        })))
+        .expect(1)
+        .mount(&ai.mock)
+        .await;
+    let response = ai.improve(json!({"contenido": TEXT, "idioma": "es"})).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["contenido"], TEXT);
+}
+
 async fn ai_config_is_for_admins(ai: Ai) {
     let config: Value = ai
         .app
@@ -427,6 +477,7 @@ on_both_databases!(@with super::with_mock;
     a_dropped_placeholder_is_retried_once_then_refused,
     the_template_is_checked_before_the_body,
     a_companys_own_key_skips_the_quota_and_is_masked,
+    a_self_hosted_server_gets_the_openai_format,
     ai_config_is_for_admins,
     system_prompts_are_stored_and_used_by_the_next_call,
 );

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::domain::endpoint::check_endpoint;
 use crate::domain::validation::{FieldErrors, Input, one_of_message};
 use crate::features::pms_settings::{self, PmsInput, read_common};
 use crate::features::shared::{OkBody, encrypt};
@@ -15,7 +16,13 @@ use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
 use crate::http::state::AppState;
 
-pub const AI_PROVIDERS: &[&str] = &["default", "gemini", "openai", "claude"];
+/// The original's four, and a company's own OpenAI-compatible server (ours).
+pub const AI_PROVIDERS: &[&str] = &["default", "gemini", "openai", "claude", "openai_compatible"];
+const SELF_HOSTED: &str = "openai_compatible";
+const MSG_AI_ENDPOINT: &str =
+    "La URL del servidor de IA debe empezar por https:// y apuntar a un servidor público.";
+const MSG_ENDPOINT_REQUIRED: &str =
+    "El proveedor openai_compatible necesita la URL base de su servidor.";
 
 #[derive(Serialize, ToSchema)]
 pub struct PmsStatus {
@@ -154,25 +161,30 @@ pub async fn delete_pms(
     Ok(ApiJson::ok(OkBody { ok: true }))
 }
 
-/// `PUT /api/perfil/integraciones/ia` body.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub struct AiRequest {
-    #[schema(schema_with = ai_provider_schema)]
-    proveedor: String,
-    #[schema(max_length = 100)]
-    modelo: Option<String>,
-    /// Own key (BYOK), stored encrypted; null or empty removes it.
-    #[schema(max_length = 500)]
-    api_key: Option<String>,
-}
-
 fn ai_provider_schema() -> utoipa::openapi::Object {
     crate::features::shared::one_of_schema(AI_PROVIDERS, false)
 }
 
-pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>), FieldErrors> {
+/// `PUT /api/perfil/integraciones/ia` body, as `parse_ai` returns it (validated).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiInput {
+    #[serde(rename = "proveedor")]
+    #[schema(schema_with = ai_provider_schema)]
+    pub provider: String,
+    #[serde(rename = "modelo")]
+    #[schema(max_length = 100)]
+    pub model: Option<String>,
+    /// Own key (BYOK), stored encrypted; null or empty removes it.
+    #[schema(max_length = 500)]
+    pub api_key: Option<String>,
+    /// Base URL of the company's own OpenAI-compatible server (required for
+    /// `openai_compatible`, ignored otherwise): public `https` addresses, as PMS endpoints.
+    #[schema(max_length = 500)]
+    pub endpoint: Option<String>,
+}
+
+pub fn parse_ai(body: &Value, allow_private: bool) -> Result<AiInput, FieldErrors> {
     let mut input = Input::new(body)?;
     let provider = input.string("proveedor", true);
     if provider
@@ -197,16 +209,49 @@ pub fn parse_ai(body: &Value) -> Result<(String, Option<String>, Option<String>)
     {
         input.error("api_key", "Longer than maximum length 500.");
     }
-    input.unknown_fields();
-    match (provider, model, key) {
-        (Some(p), Some(m), Some(k)) if !input.has_errors() => Ok((p, m, k)),
-        _ => Err(input.errors),
+    let endpoint = input.nullable_string("endpoint");
+    if endpoint
+        .as_ref()
+        .and_then(|e| e.as_ref())
+        .is_some_and(|e| e.chars().count() > 500)
+    {
+        input.error("endpoint", "Longer than maximum length 500.");
     }
+    input.unknown_fields();
+    let (Some(provider), Some(model), Some(api_key), Some(endpoint)) =
+        (provider, model, key, endpoint)
+    else {
+        return Err(input.errors);
+    };
+    // The server a self-hosted model answers on; other providers keep none.
+    let endpoint = match (provider.as_str(), endpoint.filter(|e| !e.trim().is_empty())) {
+        (SELF_HOSTED, None) => {
+            input.error("endpoint", MSG_ENDPOINT_REQUIRED);
+            None
+        }
+        (SELF_HOSTED, Some(url)) => match check_endpoint(url.trim(), allow_private) {
+            Ok(url) => Some(url.to_string()),
+            Err(_) => {
+                input.error("endpoint", MSG_AI_ENDPOINT);
+                None
+            }
+        },
+        _ => None,
+    };
+    if input.has_errors() {
+        return Err(input.errors);
+    }
+    Ok(AiInput {
+        provider,
+        model,
+        api_key,
+        endpoint,
+    })
 }
 
 /// Saves the company's AI provider, model and own key (each replaced).
 #[utoipa::path(put, path = "/api/perfil/integraciones/ia", operation_id = "profile_ai_save", tag = "perfil", security(("bearer" = [])),
-    request_body(content = AiRequest, content_type = "application/json"),
+    request_body(content = AiInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = OkBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
@@ -217,9 +262,14 @@ pub async fn save_ai(
     AdminUser(user): AdminUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
-    let (provider, model, key) =
-        parse_ai(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
-    let encrypted = match key.filter(|k| !k.is_empty()) {
+    let allow_private = state.settings.allow_private_pms_endpoints;
+    let AiInput {
+        provider,
+        model,
+        api_key,
+        endpoint,
+    } = parse_ai(&body, allow_private).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let encrypted = match api_key.filter(|k| !k.is_empty()) {
         Some(key) => Some(encrypt(&state, &key)?),
         None => None,
     };
@@ -230,6 +280,7 @@ pub async fn save_ai(
             &provider,
             model.as_deref(),
             encrypted.as_deref(),
+            endpoint.as_deref(),
         )
         .await?;
     tracing::info!(company_id = %user.company_id(), %provider, "AI settings saved");
@@ -264,17 +315,58 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_ai(&json!({"proveedor": "openai"})).unwrap(),
-            ("openai".into(), None, None)
+            parse_ai(
+                &json!({"proveedor": "openai", "endpoint": "https://x.example"}),
+                false
+            )
+            .unwrap(),
+            AiInput {
+                provider: "openai".into(),
+                model: None,
+                api_key: None,
+                endpoint: None
+            },
+            "only a self-hosted provider keeps an endpoint"
         );
         assert_eq!(
-            parse_ai(&json!({"proveedor": "x", "modelo": 3}))
+            parse_ai(&json!({"proveedor": "x", "modelo": 3}), false)
                 .unwrap_err()
                 .flatten(),
             vec![
-                "proveedor: Must be one of: default, gemini, openai, claude.",
+                "proveedor: Must be one of: default, gemini, openai, claude, openai_compatible.",
                 "modelo: Not a valid string."
             ]
+        );
+    }
+
+    #[test]
+    fn a_self_hosted_model_needs_a_public_https_endpoint() {
+        let saved = parse_ai(
+            &json!({"proveedor": "openai_compatible", "modelo": "llama3", "endpoint": "https://llm.example.com/v1"}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            saved.endpoint.as_deref(),
+            Some("https://llm.example.com/v1")
+        );
+        for endpoint in [
+            json!(null),
+            json!(""),
+            json!("http://llm.example.com"),
+            json!("https://10.0.0.5/v1"),
+            json!("https://localhost/v1"),
+        ] {
+            let body = json!({"proveedor": "openai_compatible", "endpoint": endpoint});
+            let errors = parse_ai(&body, false).unwrap_err().flatten();
+            assert_eq!(errors.len(), 1, "{endpoint}: {errors:?}");
+            assert!(errors[0].starts_with("endpoint: "), "{errors:?}");
+        }
+        let private =
+            json!({"proveedor": "openai_compatible", "endpoint": "http://127.0.0.1:8080/v1"});
+        assert!(
+            parse_ai(&private, true).is_ok(),
+            "allowed where private endpoints are"
         );
     }
 }

@@ -8,7 +8,7 @@ mod users;
 
 use crate::support::{PASSWORD, TestApp, envelope};
 use serde_json::{Value, json};
-use stay_sidekick::store::{Role, User};
+use stay_sidekick::store::{NewTemplate, Role, User};
 use uuid::Uuid;
 
 /// Two companies: A with an operator, an admin and a superadmin whose role
@@ -187,6 +187,38 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             Some(json!({"hora_corte": "21:00"})),
             [401, 403, 200, 403, 200],
         ),
+        case(
+            "GET",
+            "/api/vault/plantillas",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "POST",
+            "/api/vault/plantillas",
+            Some(json!({"nombre": "N", "contenido": "Hola {NOMBRE}"})),
+            [401, 201, 201, 201, 201],
+        ),
+        case(
+            "PUT",
+            "/api/vault/plantillas/{template}",
+            Some(json!({"nombre": "N2", "contenido": "Hola"})),
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "POST",
+            "/api/vault/plantillas/{template}/vista-previa",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "DELETE",
+            "/api/vault/plantillas/{template}",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case("GET", "/api/ai/uso", None, [401, 200, 200, 200, 200]),
+        case("GET", "/api/ai/config", None, [401, 403, 200, 403, 200]),
         // Last: it ends nothing for the caller (the changing session is kept).
         case(
             "PUT",
@@ -203,7 +235,23 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             let victim = app
                 .seed_in(company, &unique_email(), Role::Operations, false)
                 .await;
-            let path = case.path.replace("{victim}", &victim.id.to_string());
+            let template = app
+                .store()
+                .create_template(
+                    company,
+                    NewTemplate {
+                        name: "T".into(),
+                        content: "Hola".into(),
+                        language: "es".into(),
+                        category: None,
+                    },
+                )
+                .await
+                .unwrap();
+            let path = case
+                .path
+                .replace("{victim}", &victim.id.to_string())
+                .replace("{template}", &template.id.to_string());
             let body = case.body.clone().map(|mut b| {
                 if b.get("email") == Some(&json!("@")) {
                     b["email"] = json!(unique_email());
@@ -226,7 +274,7 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(cells, 18 * 5);
+    assert_eq!(cells, 25 * 5);
 }
 
 async fn other_companies_ids_are_not_found_and_untouched(app: TestApp) {
