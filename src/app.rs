@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use crate::features::apartments::{catalogue, import, pms_config, sync};
 use crate::features::profile::{account, integrations, settings};
-use crate::features::vault::{ai, prompts, templates};
+use crate::features::vault::{ai, preview, prompts, templates};
 use crate::features::{auth, companies, health, users};
 use crate::http::docs::{self, OpenApiJson};
 use crate::http::middleware::with_middleware;
@@ -207,7 +207,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::update, templates::delete))
-        .routes(routes!(templates::preview))
+        .routes(routes!(preview::preview))
         .routes(routes!(ai::improve))
         .routes(routes!(ai::translate))
         .routes(routes!(ai::usage))

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use stay_sidekick::domain::validation::{FieldErrors, MSG_REQUIRED, MSG_UNKNOWN};
 use stay_sidekick::features::apartments::{catalogue, pms_config};
 use stay_sidekick::features::profile::{account, integrations, settings};
-use stay_sidekick::features::vault::{ai, templates};
+use stay_sidekick::features::vault::{ai, preview, templates};
 use stay_sidekick::features::{auth, companies, users};
 
 fn document() -> Value {
@@ -169,7 +169,7 @@ fn bodies() -> Vec<Body> {
         ),
         body(
             "PreviewRequest",
-            |v| from_field_errors(templates::parse_preview(v)),
+            |v| from_field_errors(preview::parse_preview(v)),
             json!({}),
         ),
         body(

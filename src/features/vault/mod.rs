@@ -3,5 +3,6 @@
 
 pub mod ai;
 pub mod assist;
+pub mod preview;
 pub mod prompts;
 pub mod templates;
