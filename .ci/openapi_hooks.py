@@ -112,10 +112,37 @@ def _message(response):
         return ""
 
 
+# ST201 on the apartments' writes: a raw value over a documented length (or
+# with control characters) can be accepted because HTML stripping and trimming
+# shorten it before the check (original-api.md 7.2). Accepted only when the
+# saved apartment shows that the clean-up changed a field that was sent; a
+# value accepted as sent still fails the run.
+STRIPPED_FIELDS = ("nombre", "id_externo", "direccion", "ciudad")
+stripped_count = [0]
+
+
+def _cleaned_by_the_server(case, response):
+    if case.operation.path not in ("/api/apartamentos", "/api/apartamentos/{apartamento_id}"):
+        return False
+    if response.status_code not in (200, 201) or not isinstance(case.body, dict):
+        return False
+    try:
+        saved = response.json().get("apartamento") or {}
+    except Exception:
+        return False
+    return any(
+        isinstance(case.body.get(field), str) and saved.get(field) != case.body[field]
+        for field in STRIPPED_FIELDS
+    )
+
+
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """False drops the failure (schemathesis counts and prints the drops)."""
     operation = f"{case.operation.method.upper()} {case.operation.path}"
+    if failure.code == "ST201" and _cleaned_by_the_server(case, response):
+        stripped_count[0] += 1
+        return False
     for i, (code, op, status, prefix, _why) in enumerate(ACCEPTED):
         if (
             failure.code == code
@@ -134,6 +161,11 @@ def _report():
         f"openapi-check hooks: {counts['login_csrf']} login request(s) given the CSRF pair; "
         f"{counts['own_reset_redirected']} reset(s) of the run's own password sent to a random user id instead"
     )
+    if stripped_count[0]:
+        print(
+            f"openapi-check hooks: accepted {stripped_count[0]} x ST201 on the apartments' writes: "
+            "the saved value shows HTML stripping or trimming changed a field before its length check"
+        )
     for (code, op, status, prefix, why), n in zip(ACCEPTED, accepted_counts):
         if n:
             print(f"openapi-check hooks: accepted {n} x {code} {op} {status} {prefix!r}: {why}")

@@ -404,14 +404,30 @@ async fn superadmins_act_on_a_named_company(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(user.company_id, b);
-    let malformed = app
-        .call("GET", "/api/usuarios?empresa_id=nope", Some(&w.t_sa), None)
+    for bad in ["nope", "%09", "%7B0b1d%7D"] {
+        let malformed = app
+            .call(
+                "GET",
+                &format!("/api/usuarios?empresa_id={bad}"),
+                Some(&w.t_sa),
+                None,
+            )
+            .await;
+        assert_eq!(malformed.status(), 422, "{bad}");
+        assert_eq!(
+            envelope(malformed).await,
+            vec!["empresa_id: Not a valid UUID."]
+        );
+    }
+    let padded = app
+        .call(
+            "GET",
+            &format!("/api/usuarios?empresa_id=%20{b}%20"),
+            Some(&w.t_sa),
+            None,
+        )
         .await;
-    assert_eq!(malformed.status(), 422);
-    assert_eq!(
-        envelope(malformed).await,
-        vec!["empresa_id: Not a valid UUID."]
-    );
+    assert_eq!(padded.status(), 200, "spaces around the id are ignored");
     let unknown = app
         .call(
             "GET",
