@@ -112,6 +112,11 @@ pub fn problems(text: &str) -> Vec<Problem> {
     out
 }
 
+/// The problems of `text` as the messages a save or preview shows.
+pub fn warnings(text: &str) -> Vec<String> {
+    problems(text).iter().map(Problem::message).collect()
+}
+
 /// Placeholders of `input` that `output` no longer holds intact.
 pub fn missing<'a>(input: &'a str, output: &str) -> Vec<&'a str> {
     let kept = names(output);
@@ -187,6 +192,13 @@ mod tests {
             ]
         );
         assert!(problems("Hola {NOMBRE}, tu piso es {APARTAMENTO}.").is_empty());
+        assert_eq!(
+            warnings("{CODIGO} {x}"),
+            vec![
+                "Marcador desconocido: {CODIGO}.",
+                "Marcador mal formado: {x}"
+            ]
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::domain::validation::{FieldErrors, Input};
 use crate::domain::vault::{
     AiAction, LANGUAGES, MSG_CONTENT_EMPTY, MSG_LANGUAGE, MSG_NOT_FOUND, MSG_TONE, TONES,
-    TRANSLATE_PROMPT, improve_prompt_name, mask_key, user_message,
+    TRANSLATE_PROMPT, improve_prompt_name, mask_key,
 };
 use crate::features::vault::assist::{self, Request};
 use crate::features::vault::templates::TemplateId;
@@ -124,13 +124,25 @@ async fn check_template(state: &AppState, user: &AuthUser, id: uuid::Uuid) -> Re
     }
 }
 
+/// Runs the action and answers the model's text (not saved).
+async fn answer(
+    state: &AppState,
+    user: &AuthUser,
+    request: Request<'_>,
+) -> Result<ApiJson<AiTextBody>, AppError> {
+    let text = assist::run(state, user.company_id(), request).await?;
+    Ok(ApiJson::ok(AiTextBody {
+        contenido: text,
+        ok: true,
+    }))
+}
+
 /// Improves the text sent (not the stored one) with the company's AI, keeping placeholders.
 #[utoipa::path(post, path = "/api/vault/plantillas/{plantilla_id}/mejoras", operation_id = "vault_improve", tag = "vault", security(("bearer" = [])),
     params(("plantilla_id" = uuid::Uuid, Path)),
     request_body(content = ImproveRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The improved text", body = AiTextBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
         (status = 422, description = "Validation errors", body = ErrorBody),
         (status = 429, description = "Free quota spent or provider rate limit", body = ErrorBody),
@@ -152,14 +164,10 @@ pub async fn improve(
     let request = Request {
         action: AiAction::Improve,
         prompt_name: improve_prompt_name(tone.as_deref()),
+        language: &language,
         content: &content,
-        user_message: user_message(AiAction::Improve, &language, &content),
     };
-    let text = assist::run(&state, user.company_id(), request).await?;
-    Ok(ApiJson::ok(AiTextBody {
-        contenido: text,
-        ok: true,
-    }))
+    answer(&state, &user, request).await
 }
 
 /// Translates the text sent with the company's AI, keeping placeholders.
@@ -168,7 +176,6 @@ pub async fn improve(
     request_body(content = TranslateRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The translated text", body = AiTextBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
         (status = 422, description = "Validation errors", body = ErrorBody),
         (status = 429, description = "Free quota spent or provider rate limit", body = ErrorBody),
@@ -189,14 +196,10 @@ pub async fn translate(
     let request = Request {
         action: AiAction::Translate,
         prompt_name: TRANSLATE_PROMPT,
+        language: &language,
         content: &content,
-        user_message: user_message(AiAction::Translate, &language, &content),
     };
-    let text = assist::run(&state, user.company_id(), request).await?;
-    Ok(ApiJson::ok(AiTextBody {
-        contenido: text,
-        ok: true,
-    }))
+    answer(&state, &user, request).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -212,7 +215,6 @@ pub struct UsageBody {
 #[utoipa::path(get, path = "/api/ai/uso", operation_id = "ai_usage", tag = "vault", security(("bearer" = [])),
     responses(
         (status = 200, description = "Usage", body = UsageBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
     ))]
 pub async fn usage(
     State(state): State<AppState>,
@@ -249,7 +251,6 @@ pub struct AiConfigBody {
 #[utoipa::path(get, path = "/api/ai/config", operation_id = "ai_config", tag = "vault", security(("bearer" = [])),
     responses(
         (status = 200, description = "Settings", body = AiConfigBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
     ))]
 pub async fn config(

@@ -9,7 +9,7 @@ use chrono::Local;
 use uuid::Uuid;
 
 use crate::domain::placeholders;
-use crate::domain::vault::{AiAction, default_prompt, firmer_instruction};
+use crate::domain::vault::{AiAction, default_prompt, firmer_instruction, user_message};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::integrations::ai::{AiError, AiProvider, Completion, CompletionOutput, route_model};
@@ -29,9 +29,10 @@ pub const MSG_FAILED: &str = "Error al conectar con el servicio de IA.";
 pub struct Request<'a> {
     pub action: AiAction,
     pub prompt_name: &'static str,
+    /// The language of an improve, the target language of a translation.
+    pub language: &'a str,
     /// The text whose placeholders the answer must keep.
     pub content: &'a str,
-    pub user_message: String,
 }
 
 /// The provider, model, key and (for a self-hosted server) base URL of a call.
@@ -167,7 +168,7 @@ async fn call(
     let mut completion = Completion {
         model: target.model,
         system,
-        user: request.user_message.clone(),
+        user: user_message(request.action, request.language, request.content),
     };
     let first = client.complete(&completion).await.map_err(failed)?;
     let missing = placeholders::missing(request.content, &first.text);

@@ -77,7 +77,6 @@ pub fn parse_preview(body: &Value) -> Result<PreviewRequest, FieldErrors> {
     request_body(content = PreviewRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The rendered text", body = PreviewBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
         (status = 422, description = "Validation errors", body = ErrorBody),
     ))]
@@ -101,10 +100,7 @@ pub async fn preview(
             .map(String::from)
             .collect(),
         ok: true,
-        warnings: placeholders::problems(&template.content)
-            .iter()
-            .map(placeholders::Problem::message)
-            .collect(),
+        warnings: placeholders::warnings(&template.content),
     }))
 }
 

@@ -225,10 +225,7 @@ fn invalid(errors: FieldErrors) -> AppError {
 }
 
 fn saved(status: StatusCode, template: Template) -> ApiJson<TemplateBody> {
-    let warnings = placeholders::problems(&template.content)
-        .iter()
-        .map(placeholders::Problem::message)
-        .collect();
+    let warnings = placeholders::warnings(&template.content);
     ApiJson(
         status,
         TemplateBody {
@@ -256,7 +253,6 @@ fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
     ),
     responses(
         (status = 200, description = "Templates", body = TemplatesBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -283,7 +279,6 @@ pub async fn list(
     request_body(content = TemplateRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = TemplateBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 422, description = "Validation errors", body = ErrorBody),
     ))]
 pub async fn create(
@@ -305,7 +300,6 @@ pub async fn create(
     request_body(content = TemplateUpdateRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = TemplateBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
         (status = 422, description = "Validation errors", body = ErrorBody),
     ))]
@@ -329,7 +323,6 @@ pub async fn update(
     params(("plantilla_id" = Uuid, Path)),
     responses(
         (status = 200, description = "Deactivated", body = OkBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Plantilla no encontrada.", body = ErrorBody),
     ))]
 pub async fn delete(
