@@ -6,6 +6,7 @@
 use std::io::{Cursor, Read, Seek};
 
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx};
+use chrono::NaiveDateTime;
 
 /// What an upload may cost at most.
 #[derive(Debug, Clone, Copy)]
@@ -99,31 +100,104 @@ fn zip_message(err: &zip::result::ZipError) -> String {
     }
 }
 
-/// Python's `str()` of a cell value, as the original's parsers used it.
-fn cell_text(value: &DataRef<'_>) -> Option<String> {
-    match value {
-        DataRef::Empty | DataRef::Error(_) => None,
-        DataRef::String(s) => Some(s.clone()),
-        DataRef::SharedString(s) => Some((*s).to_string()),
-        DataRef::Int(i) => Some(i.to_string()),
-        // openpyxl reads a stored "101" as the integer 101: whole numbers have no ".0".
-        DataRef::Float(f) => Some(if f.fract() == 0.0 && f.abs() < 1e15 {
-            format!("{}", *f as i64)
-        } else {
-            f.to_string()
-        }),
-        DataRef::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
-        DataRef::DateTime(d) => d
-            .as_datetime()
-            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Some(s.clone()),
+/// A cell with its kind kept: parsers that read dates and times need to
+/// know a date cell from the text or the number it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A cell formatted as a date, a time or both. A time alone is a date and
+    /// time on Excel's day zero (1899-12-30 or 31).
+    DateTime(NaiveDateTime),
+    /// A cell formatted as a duration (`[h]:mm`).
+    Duration(chrono::Duration),
+}
+
+impl Cell {
+    fn from_data(value: &DataRef<'_>) -> Option<Cell> {
+        Some(match value {
+            DataRef::Empty | DataRef::Error(_) => return None,
+            DataRef::String(s) => Cell::Text(s.clone()),
+            DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(d) if d.is_duration() => Cell::Duration(d.as_duration()?),
+            DataRef::DateTime(d) => Cell::DateTime(d.as_datetime()?),
+            DataRef::DateTimeIso(s) => match iso_datetime(s) {
+                Some(d) => Cell::DateTime(d),
+                None => Cell::Text(s.clone()),
+            },
+            DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        })
+    }
+
+    /// Python's `str()` of the value, as the original's parsers used it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            // openpyxl reads a stored "101" as the integer 101: whole numbers have no ".0".
+            Cell::Number(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Cell::Number(f) => f.to_string(),
+            Cell::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+            Cell::DateTime(d) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Cell::Duration(d) => {
+                let secs = d.num_seconds();
+                format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+            }
+        }
+    }
+
+    fn text_len(&self) -> usize {
+        match self {
+            Cell::Text(s) => s.len(),
+            _ => 0,
+        }
+    }
+
+    fn cut(&mut self, max_chars: usize) {
+        if let Cell::Text(text) = self
+            && let Some((cut, _)) = text.char_indices().nth(max_chars)
+        {
+            text.truncate(cut);
+        }
     }
 }
+
+/// `2026-06-03` or `2026-06-03T10:00:00` (cells stored as ISO text, `t="d"`).
+fn iso_datetime(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        })
+}
+
+/// A sheet's rows; `rows[r][c]` is `None` for an empty or skipped cell.
+pub type Rows<T> = Vec<Vec<Option<T>>>;
 
 /// The rows of the first visible worksheet (row 0 is the sheet's first row);
 /// each row as its cells' text, `None` for empty cells. Trailing empty rows
 /// are dropped.
-pub fn read_rows(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<Option<String>>>, SheetError> {
+pub fn read_rows(bytes: &[u8], limits: &Limits) -> Result<Rows<String>, SheetError> {
+    let rows = read_cells(bytes, limits, |_| true)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_iter().map(|c| c.map(|c| c.text())).collect())
+        .collect())
+}
+
+/// As `read_rows`, with each cell's kind kept, and only the columns
+/// (0-based) that `keep` accepts: the others are never materialised.
+pub fn read_cells(
+    bytes: &[u8],
+    limits: &Limits,
+    keep: impl Fn(u32) -> bool,
+) -> Result<Rows<Cell>, SheetError> {
     check_zip(bytes, limits)?;
     let mut workbook: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(e.to_string()))?;
@@ -133,34 +207,33 @@ pub fn read_rows(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<Option<String>
         .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
         .map(|s| s.name.clone())
         .ok_or(SheetError::NoSheet)?;
-    stream_rows(&mut workbook, &sheet, limits)
+    stream_rows(&mut workbook, &sheet, limits, keep)
 }
 
 fn stream_rows<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     sheet: &str,
     limits: &Limits,
-) -> Result<Vec<Vec<Option<String>>>, SheetError> {
+    keep: impl Fn(u32) -> bool,
+) -> Result<Rows<Cell>, SheetError> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
         .map_err(|e| SheetError::Open(e.to_string()))?;
-    let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+    let mut rows: Rows<Cell> = Vec::new();
     let mut kept_bytes = 0usize;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|e| SheetError::Open(e.to_string()))?
     {
         let (row, column) = cell.get_position();
-        if column >= limits.max_columns {
+        if column >= limits.max_columns || !keep(column) {
             continue;
         }
-        let Some(mut text) = cell_text(cell.get_value()) else {
+        let Some(mut value) = Cell::from_data(cell.get_value()) else {
             continue;
         };
-        if let Some((cut, _)) = text.char_indices().nth(limits.max_cell_chars) {
-            text.truncate(cut);
-        }
-        kept_bytes += text.len();
+        value.cut(limits.max_cell_chars);
+        kept_bytes += value.text_len();
         if kept_bytes > limits.max_text_bytes {
             return Err(SheetError::TooBig(format!(
                 "más de {} bytes de texto",
@@ -178,7 +251,7 @@ fn stream_rows<RS: Read + Seek>(
         if cells.len() <= column {
             cells.resize(column + 1, None);
         }
-        cells[column] = Some(text);
+        cells[column] = Some(value);
     }
     Ok(rows)
 }

@@ -150,6 +150,38 @@ impl Store {
         key: &'static str,
         value: Value,
     ) -> StoreResult<bool> {
+        self.edit_company_setting(company_id, key, |slot| *slot = value)
+            .await
+    }
+
+    /// Writes the fields of `patch` into the object under `key`, keeping the
+    /// object's other fields (a setting that several routes write part of).
+    /// False when the company does not exist.
+    pub async fn merge_company_setting(
+        &self,
+        company_id: Uuid,
+        key: &'static str,
+        patch: serde_json::Map<String, Value>,
+    ) -> StoreResult<bool> {
+        self.edit_company_setting(company_id, key, |slot| {
+            if !slot.is_object() {
+                *slot = serde_json::json!({});
+            }
+            if let Some(object) = slot.as_object_mut() {
+                object.extend(patch);
+            }
+        })
+        .await
+    }
+
+    /// Changes `configuracion[key]` under the company's row lock, so that
+    /// writers of different keys (or fields) never undo each other.
+    async fn edit_company_setting(
+        &self,
+        company_id: Uuid,
+        key: &'static str,
+        edit: impl FnOnce(&mut Value),
+    ) -> StoreResult<bool> {
         let mut tx = self.db.begin().await?;
         if !lock_company(&mut tx, company_id).await? {
             return Ok(false);
@@ -158,7 +190,7 @@ impl Store {
         if !settings.is_object() {
             settings = serde_json::json!({});
         }
-        settings[key] = value;
+        edit(&mut settings[key]);
         sql("UPDATE empresas SET configuracion = $1, updated_at = $2 WHERE id = $3")
             .bind(&settings)
             .bind(now())

@@ -5,8 +5,9 @@
 use std::io::Write;
 use std::time::Instant;
 
-use rust_xlsxwriter::{Formula, Workbook};
-use stay_sidekick::domain::spreadsheet::{Limits, SheetError, read_rows};
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+use stay_sidekick::domain::spreadsheet::{Cell, Limits, SheetError, read_cells, read_rows};
 
 fn workbook(build: impl FnOnce(&mut Workbook)) -> Vec<u8> {
     let mut book = Workbook::new();
@@ -37,6 +38,48 @@ fn values_read_as_the_original_read_them() {
     );
     assert!(rows[2].is_empty(), "an empty row in between stays");
     assert_eq!(rows[3], vec![None, Some("tras hueco".into())]);
+}
+
+#[test]
+fn typed_cells_keep_dates_times_and_numbers_apart() {
+    let bytes = workbook(|book| {
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        let time = Format::new().set_num_format("hh:mm");
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "texto").unwrap();
+        sheet
+            .write_datetime_with_format(0, 1, ExcelDateTime::from_ymd(2026, 6, 3).unwrap(), &date)
+            .unwrap();
+        sheet
+            .write_datetime_with_format(0, 2, ExcelDateTime::from_hms(21, 30, 0).unwrap(), &time)
+            .unwrap();
+        sheet.write_number(0, 3, 46176).unwrap();
+        sheet.write_string(0, 4, "no leída").unwrap();
+    });
+    let rows = read_cells(&bytes, &Limits::default(), |c| c != 4).unwrap();
+    let at = |d: NaiveDate, h, m| -> NaiveDateTime { d.and_hms_opt(h, m, 0).unwrap() };
+    assert_eq!(
+        rows[0],
+        vec![
+            Some(Cell::Text("texto".into())),
+            Some(Cell::DateTime(at(
+                NaiveDate::from_ymd_opt(2026, 6, 3).unwrap(),
+                0,
+                0
+            ))),
+            Some(Cell::DateTime(at(
+                NaiveDate::from_ymd_opt(1899, 12, 31).unwrap(),
+                21,
+                30
+            ))),
+            Some(Cell::Number(46176.0)),
+        ],
+        "a column the caller does not keep is never read"
+    );
+    assert_eq!(
+        rows[0][1].as_ref().map(Cell::text).as_deref(),
+        Some("2026-06-03 00:00:00")
+    );
 }
 
 #[test]

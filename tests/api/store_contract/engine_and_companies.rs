@@ -102,6 +102,79 @@ pub(super) async fn company_settings_keep_other_keys_under_concurrent_writers(st
     );
 }
 
+pub(super) async fn company_setting_merges_keep_the_other_fields(store: Store) {
+    let c = store
+        .create_company(company("m@example.com"))
+        .await
+        .unwrap();
+    let patch = |v: serde_json::Value| v.as_object().cloned().unwrap();
+    // Onto nothing, then onto a scalar: the patch becomes the object.
+    assert!(
+        store
+            .merge_company_setting(
+                c.id,
+                "heatmap",
+                patch(serde_json::json!({"umbrales": {"nivel1": 1}}))
+            )
+            .await
+            .unwrap()
+    );
+    // Two writers of different fields at once: neither is lost.
+    let (a, b) = tokio::join!(
+        store.merge_company_setting(
+            c.id,
+            "heatmap",
+            patch(serde_json::json!({"col_fecha_checkin": "C"}))
+        ),
+        store.merge_company_setting(
+            c.id,
+            "heatmap",
+            patch(serde_json::json!({"col_fecha_checkout": null}))
+        ),
+    );
+    assert!(a.unwrap() && b.unwrap());
+    let settings = store.company(c.id).await.unwrap().unwrap().settings;
+    assert_eq!(
+        settings["heatmap"],
+        serde_json::json!({"umbrales": {"nivel1": 1}, "col_fecha_checkin": "C", "col_fecha_checkout": null})
+    );
+    // A field written again is replaced whole.
+    store
+        .merge_company_setting(
+            c.id,
+            "heatmap",
+            patch(serde_json::json!({"umbrales": {"nivel2": 2}})),
+        )
+        .await
+        .unwrap();
+    let settings = store.company(c.id).await.unwrap().unwrap().settings;
+    assert_eq!(
+        settings["heatmap"]["umbrales"],
+        serde_json::json!({"nivel2": 2})
+    );
+    assert_eq!(settings["heatmap"]["col_fecha_checkin"], "C");
+    store
+        .set_company_setting(c.id, "x", serde_json::json!(5))
+        .await
+        .unwrap();
+    store
+        .merge_company_setting(c.id, "x", patch(serde_json::json!({"a": 1})))
+        .await
+        .unwrap();
+    let settings = store.company(c.id).await.unwrap().unwrap().settings;
+    assert_eq!(
+        settings["x"],
+        serde_json::json!({"a": 1}),
+        "a scalar is replaced by the object"
+    );
+    assert!(
+        !store
+            .merge_company_setting(Uuid::new_v4(), "x", patch(serde_json::json!({})))
+            .await
+            .unwrap()
+    );
+}
+
 pub(super) async fn active_companies_are_listed_by_name(store: Store) {
     let b = store
         .create_company(NewCompany {

@@ -81,6 +81,7 @@ contract!(
     superadmin_upsert_creates_then_promotes,
     a_failed_superadmin_upsert_leaves_nothing_behind,
     company_settings_keep_other_keys_under_concurrent_writers,
+    company_setting_merges_keep_the_other_fields,
     active_companies_are_listed_by_name,
     users_are_listed_per_company_oldest_first,
     adding_users_respects_the_limit_and_unique_emails,
