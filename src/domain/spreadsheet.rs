@@ -198,6 +198,17 @@ pub fn read_cells(
     limits: &Limits,
     keep: impl Fn(u32) -> bool,
 ) -> Result<Rows<Cell>, SheetError> {
+    read_cells_with_height(bytes, limits, keep).map(|(rows, _)| rows)
+}
+
+/// As `read_cells`, with the sheet's height: one past its last row holding a
+/// value in any column, kept or not (a parser that counts the rows it drops
+/// must see rows whose kept columns are all empty).
+pub fn read_cells_with_height(
+    bytes: &[u8],
+    limits: &Limits,
+    keep: impl Fn(u32) -> bool,
+) -> Result<(Rows<Cell>, usize), SheetError> {
     check_zip(bytes, limits)?;
     let mut workbook: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(e.to_string()))?;
@@ -215,17 +226,21 @@ fn stream_rows<RS: Read + Seek>(
     sheet: &str,
     limits: &Limits,
     keep: impl Fn(u32) -> bool,
-) -> Result<Rows<Cell>, SheetError> {
+) -> Result<(Rows<Cell>, usize), SheetError> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
         .map_err(|e| SheetError::Open(e.to_string()))?;
     let mut rows: Rows<Cell> = Vec::new();
     let mut kept_bytes = 0usize;
+    let mut height = 0usize;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|e| SheetError::Open(e.to_string()))?
     {
         let (row, column) = cell.get_position();
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            height = height.max(row as usize + 1);
+        }
         if column >= limits.max_columns || !keep(column) {
             continue;
         }
@@ -253,5 +268,5 @@ fn stream_rows<RS: Read + Seek>(
         }
         cells[column] = Some(value);
     }
-    Ok(rows)
+    Ok((rows, height))
 }
