@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::features::apartments::{catalogue, import, pms_config, sync};
+use crate::features::heatmap::{generate as heatmap_generate, settings as heatmap_settings};
 use crate::features::profile::{account, integrations, settings};
 use crate::features::vault::{ai, preview, prompts, templates};
 use crate::features::{auth, companies, health, users};
@@ -32,6 +33,7 @@ use crate::http::state::AppState;
         (name = "perfil", description = "Own profile and password, company integrations and settings"),
         (name = "apartamentos", description = "The company's apartment catalogue"),
         (name = "vault", description = "Guest-message templates and their AI helpers"),
+        (name = "heatmap", description = "Day-by-day load from the PMS or spreadsheets, and its settings"),
     )
 )]
 struct ApiDoc;
@@ -213,6 +215,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ai::usage))
         .routes(routes!(ai::config))
         .routes(routes!(prompts::get, prompts::put))
+        .routes(routes!(heatmap_generate::from_pms))
+        .routes(routes!(heatmap_generate::from_xlsx))
+        .routes(routes!(
+            heatmap_settings::thresholds,
+            heatmap_settings::save_thresholds
+        ))
+        .routes(routes!(
+            heatmap_settings::columns,
+            heatmap_settings::save_columns
+        ))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::openapi_yaml))

@@ -91,6 +91,9 @@ pub struct Settings {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
+    /// Longest heat-map range, in days counted inclusive (longer: 422).
+    #[arg(long, env = "HEATMAP_MAX_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=36_600))]
+    pub heatmap_max_days: u32,
     #[command(flatten)]
     pub ai: AiSettings,
 }

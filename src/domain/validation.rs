@@ -95,6 +95,12 @@ impl<'a> Input<'a> {
         value
     }
 
+    /// A field's raw value, for a type rule of the caller's own (only
+    /// "missing" is recorded here).
+    pub fn value(&mut self, name: &'static str, required: bool) -> Option<&'a Value> {
+        self.raw(name, required)
+    }
+
     /// A string field; `None` when absent or invalid (the error is recorded).
     pub fn string(&mut self, name: &'static str, required: bool) -> Option<String> {
         match self.raw(name, required)? {

@@ -106,20 +106,33 @@ pub async fn save(
     Ok(saved)
 }
 
-/// The client of the company's configured PMS, or the original's 400s.
-pub fn client_for(state: &AppState, config: Option<PmsConfig>) -> Result<Connected, AppError> {
+/// Why a company's PMS client could not be built; each route words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PmsSetupError {
+    /// No settings, or no key.
+    NotConfigured,
+    /// The key or secret does not decrypt with this `FERNET_KEY`.
+    Undecryptable,
+    /// The stored endpoint breaks the endpoint rules: the rule's message.
+    Endpoint(&'static str),
+    /// A provider without a client (hostaway, cloudbeds).
+    Unsupported(String),
+}
+
+/// The client of the company's configured PMS.
+pub fn connect(state: &AppState, config: Option<PmsConfig>) -> Result<Connected, PmsSetupError> {
     let config = config
         .filter(|c| {
             c.api_key_encrypted
                 .as_deref()
                 .is_some_and(|k| !k.is_empty())
         })
-        .ok_or_else(|| AppError::bad_request(MSG_NOT_CONFIGURED))?;
+        .ok_or(PmsSetupError::NotConfigured)?;
     let decrypt = |value: &str| {
         state
             .cipher
             .decrypt(value)
-            .map_err(|_| AppError::bad_request(MSG_UNDECRYPTABLE))
+            .map_err(|_| PmsSetupError::Undecryptable)
     };
     let key = decrypt(config.api_key_encrypted.as_deref().unwrap_or_default())?;
     let secret = match config
@@ -137,8 +150,18 @@ pub fn client_for(state: &AppState, config: Option<PmsConfig>) -> Result<Connect
         endpoint: config.endpoint,
     };
     state.pms.client(credentials).map_err(|err| match err {
-        FactoryError::Endpoint(message) => AppError::bad_request(message),
-        FactoryError::Unsupported(provider) => {
+        FactoryError::Endpoint(message) => PmsSetupError::Endpoint(message),
+        FactoryError::Unsupported(provider) => PmsSetupError::Unsupported(provider),
+    })
+}
+
+/// The client of the company's configured PMS, or the original's 400s.
+pub fn client_for(state: &AppState, config: Option<PmsConfig>) -> Result<Connected, AppError> {
+    connect(state, config).map_err(|err| match err {
+        PmsSetupError::NotConfigured => AppError::bad_request(MSG_NOT_CONFIGURED),
+        PmsSetupError::Undecryptable => AppError::bad_request(MSG_UNDECRYPTABLE),
+        PmsSetupError::Endpoint(message) => AppError::bad_request(message),
+        PmsSetupError::Unsupported(provider) => {
             AppError::bad_request(format!("El proveedor '{provider}' aún no está soportado."))
         }
     })

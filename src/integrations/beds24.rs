@@ -104,6 +104,18 @@ impl Beds24Client {
         query: &[(&str, String)],
     ) -> Result<Vec<Value>, PmsError> {
         let mut out = Vec::new();
+        self.each_page(path, query, |data| out.extend(data.iter().cloned()))
+            .await?;
+        Ok(out)
+    }
+
+    /// Each page's `data` in turn, dropped before the next is fetched.
+    async fn each_page(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        mut on_page: impl FnMut(&[Value]) + Send,
+    ) -> Result<(), PmsError> {
         for page in 1..=MAX_PAGES {
             let mut params = query.to_vec();
             params.push(("page", page.to_string()));
@@ -119,7 +131,7 @@ impl Beds24Client {
                 .get("data")
                 .and_then(Value::as_array)
                 .ok_or_else(|| PmsError::Format("no data list".into()))?;
-            out.extend(data.iter().cloned());
+            on_page(data);
             let more = body
                 .pointer("/pages/nextPageExists")
                 .and_then(Value::as_bool)
@@ -128,7 +140,30 @@ impl Beds24Client {
                 break;
             }
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// The bookings of `query`, normalised with `property_name`.
+    async fn each_booking(
+        &self,
+        query: ReservationQuery,
+        property_name: impl Fn(&str) -> Option<String> + Send + Sync,
+        visit: &mut (dyn FnMut(Reservation) + Send),
+    ) -> Result<(), PmsError> {
+        let (from_key, to_key) = match query.field {
+            DateField::Arrival => ("arrivalFrom", "arrivalTo"),
+            DateField::Departure => ("departureFrom", "departureTo"),
+        };
+        let params = [
+            (from_key, query.from.format("%Y-%m-%d").to_string()),
+            (to_key, query.to.format("%Y-%m-%d").to_string()),
+        ];
+        self.each_page("bookings", &params, |data| {
+            data.iter()
+                .filter_map(|b| reservation(b, &property_name))
+                .for_each(&mut *visit)
+        })
+        .await
     }
 }
 
@@ -180,6 +215,15 @@ impl PmsClient for Beds24Client {
             .collect())
     }
 
+    /// Without property names: they cost a crawl of every property page.
+    async fn each_reservation(
+        &self,
+        query: ReservationQuery,
+        visit: &mut (dyn FnMut(Reservation) + Send),
+    ) -> Result<(), PmsError> {
+        self.each_booking(query, |_| None, visit).await
+    }
+
     async fn reservations(&self, query: ReservationQuery) -> Result<Vec<Reservation>, PmsError> {
         let names: Vec<(String, String)> = self
             .apartments()
@@ -187,20 +231,11 @@ impl PmsClient for Beds24Client {
             .into_iter()
             .map(|a| (a.id, a.name))
             .collect();
-        let (from_key, to_key) = match query.field {
-            DateField::Arrival => ("arrivalFrom", "arrivalTo"),
-            DateField::Departure => ("departureFrom", "departureTo"),
-        };
-        let params = [
-            (from_key, query.from.format("%Y-%m-%d").to_string()),
-            (to_key, query.to.format("%Y-%m-%d").to_string()),
-        ];
-        let bookings = self.all_pages("bookings", &params).await?;
         let lookup = |id: &str| names.iter().find(|(k, _)| k == id).map(|(_, n)| n.clone());
-        Ok(bookings
-            .iter()
-            .filter_map(|b| reservation(b, lookup))
-            .collect())
+        let mut out = Vec::new();
+        self.each_booking(query, lookup, &mut |r| out.push(r))
+            .await?;
+        Ok(out)
     }
 }
 

@@ -65,8 +65,22 @@ pub enum PmsError {
 pub trait PmsClient: Send + Sync {
     /// Every property, with street and city where the provider has them.
     async fn apartments(&self) -> Result<Vec<PmsApartment>, PmsError>;
-    /// Every reservation of the range, all pages read.
-    async fn reservations(&self, query: ReservationQuery) -> Result<Vec<Reservation>, PmsError>;
+    /// Every reservation of the range, handed to `visit` page by page as it
+    /// arrives, so a caller that only counts never holds more than a page.
+    /// Fields that cost the provider extra calls (Beds24's property names)
+    /// may be left out here; `reservations` has them.
+    async fn each_reservation(
+        &self,
+        query: ReservationQuery,
+        visit: &mut (dyn FnMut(Reservation) + Send),
+    ) -> Result<(), PmsError>;
+
+    /// Every reservation of the range, all pages read, every field filled.
+    async fn reservations(&self, query: ReservationQuery) -> Result<Vec<Reservation>, PmsError> {
+        let mut out = Vec::new();
+        self.each_reservation(query, &mut |r| out.push(r)).await?;
+        Ok(out)
+    }
 }
 
 /// The display name of a guest: `"Lastname, Firstname"`, either alone, or

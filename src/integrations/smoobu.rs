@@ -211,12 +211,15 @@ impl PmsClient for SmoobuClient {
         Ok(out)
     }
 
-    async fn reservations(&self, query: ReservationQuery) -> Result<Vec<Reservation>, PmsError> {
+    async fn each_reservation(
+        &self,
+        query: ReservationQuery,
+        visit: &mut (dyn FnMut(Reservation) + Send),
+    ) -> Result<(), PmsError> {
         let (from_key, to_key) = match query.field {
             DateField::Arrival => ("arrivalFrom", "arrivalTo"),
             DateField::Departure => ("departureFrom", "departureTo"),
         };
-        let mut out = Vec::new();
         for page in 1..=MAX_PAGES {
             let params = [
                 (from_key, query.from.format("%Y-%m-%d").to_string()),
@@ -229,13 +232,13 @@ impl PmsClient for SmoobuClient {
                 .get("bookings")
                 .and_then(Value::as_array)
                 .ok_or_else(|| PmsError::Format("no bookings list".into()))?;
-            out.extend(bookings.iter().filter_map(reservation));
+            bookings.iter().filter_map(reservation).for_each(&mut *visit);
             let page_count = body.get("page_count").and_then(Value::as_u64).unwrap_or(1);
             if bookings.is_empty() || u64::from(page) >= page_count {
                 break;
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

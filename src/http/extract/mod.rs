@@ -2,12 +2,14 @@
 //! body, a path id, the superadmin's target company, a spreadsheet upload.
 
 pub mod company;
+pub mod form;
 pub mod json;
 pub mod lenient;
 pub mod path;
 pub mod upload;
 
 pub use company::TargetCompany;
+pub use form::{FilePart, FormRules, MultipartForm};
 pub use json::{JsonBody, StrictJsonBody};
 pub use lenient::JsonOrEmpty;
 pub use path::{PathId, PathResource};

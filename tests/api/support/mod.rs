@@ -46,6 +46,7 @@ pub fn settings(database_url: &str) -> Settings {
         allow_private_pms_endpoints: false,
         bcrypt_concurrency: 2,
         shutdown_grace_seconds: 5,
+        heatmap_max_days: 400,
         ai: Default::default(),
     }
 }
