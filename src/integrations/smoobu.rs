@@ -232,7 +232,10 @@ impl PmsClient for SmoobuClient {
                 .get("bookings")
                 .and_then(Value::as_array)
                 .ok_or_else(|| PmsError::Format("no bookings list".into()))?;
-            bookings.iter().filter_map(reservation).for_each(&mut *visit);
+            bookings
+                .iter()
+                .filter_map(reservation)
+                .for_each(&mut *visit);
             let page_count = body.get("page_count").and_then(Value::as_u64).unwrap_or(1);
             if bookings.is_empty() || u64::from(page) >= page_count {
                 break;

@@ -17,11 +17,11 @@ use url::Url;
 use wiremock::matchers::{header, header_exists, method, path, query_param};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
-const KEY: &str = "test-key-123";
-const SECRET: &str = "test-secret-456";
+pub(crate) const KEY: &str = "test-key-123";
+pub(crate) const SECRET: &str = "test-secret-456";
 
 /// What Smoobu does with a request: rebuild the signed text and compare.
-struct SignedLikeSmoobu {
+pub(crate) struct SignedLikeSmoobu {
     nonces: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -91,7 +91,16 @@ impl Match for SignedLikeSmoobu {
     }
 }
 
-fn signed() -> SignedLikeSmoobu {
+impl SignedLikeSmoobu {
+    /// Another matcher over the same seen nonces.
+    pub(crate) fn sharing(other: &SignedLikeSmoobu) -> SignedLikeSmoobu {
+        SignedLikeSmoobu {
+            nonces: other.nonces.clone(),
+        }
+    }
+}
+
+pub(crate) fn signed() -> SignedLikeSmoobu {
     SignedLikeSmoobu {
         nonces: Arc::new(Mutex::new(HashSet::new())),
     }

@@ -113,10 +113,7 @@ pub async fn from_pms(
 }
 
 /// Arrivals and departures of `range`, the two queries concurrently.
-async fn crawl(
-    client: &dyn PmsClient,
-    range: DateRange,
-) -> Result<Grid, String> {
+async fn crawl(client: &dyn PmsClient, range: DateRange) -> Result<Grid, String> {
     let query = |field| ReservationQuery {
         field,
         from: range.from,
@@ -200,8 +197,9 @@ fn read_file(
     letters: &str,
     mut count: impl FnMut(NaiveDate),
 ) -> Result<Option<String>, String> {
-    let column = column_index(letters)
-        .ok_or_else(|| format!("'{letters}' no es una letra de columna válida (ej. A, B, C...)."))?;
+    let column = column_index(letters).ok_or_else(|| {
+        format!("'{letters}' no es una letra de columna válida (ej. A, B, C...).")
+    })?;
     let dates = column_dates(bytes, &Limits::default(), column).map_err(|err| match err {
         SheetDatesError::Sheet(inner) => inner.to_string(),
         other => other.to_string(),
@@ -234,9 +232,7 @@ pub async fn from_xlsx(
     )
     .map_err(range_error)?;
     checked(check_ins, "checkins")?;
-    let check_outs = form
-        .file("checkouts")
-        .filter(|f| !f.file_name.is_empty());
+    let check_outs = form.file("checkouts").filter(|f| !f.file_name.is_empty());
     if let Some(file) = check_outs {
         checked(file, "checkouts")?;
     }

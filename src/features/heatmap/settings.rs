@@ -128,8 +128,7 @@ pub async fn save_thresholds(
     AdminUser(user): AdminUser,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<ThresholdsBody>, AppError> {
-    let thresholds =
-        parse_thresholds(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
+    let thresholds = parse_thresholds(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     merge(&state, user.company_id(), json!({"umbrales": thresholds})).await?;
     Ok(ApiJson::ok(ThresholdsBody {
         ok: true,
@@ -224,7 +223,12 @@ pub async fn columns(
     user: AuthUser,
 ) -> Result<ApiJson<ColumnsBody>, AppError> {
     let settings = heatmap_settings(&state, user.company_id()).await?;
-    let letters = |key: &str| settings.get(key).and_then(Value::as_str).map(str::to_string);
+    let letters = |key: &str| {
+        settings
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     Ok(ApiJson::ok(ColumnsBody {
         config: ColumnsConfig {
             check_in_column: letters("col_fecha_checkin"),
