@@ -27,6 +27,8 @@ fn lenient_routes() -> Vec<(&'static str, String)> {
         ("PUT", "/api/perfil/integraciones/ia".into()),
         ("PUT", "/api/perfil/xlsx-apartamentos".into()),
         ("PUT", "/api/perfil/notificaciones-tardio-config".into()),
+        ("PUT", "/api/heatmap/umbrales".into()),
+        ("PUT", "/api/heatmap/config-xlsx".into()),
     ]
 }
 

@@ -219,6 +219,36 @@ async fn role_matrix_covers_every_route(app: TestApp) {
         ),
         case("GET", "/api/ai/uso", None, [401, 200, 200, 200, 200]),
         case("GET", "/api/ai/config", None, [401, 403, 200, 403, 200]),
+        case(
+            "GET",
+            "/api/heatmap?desde=2026-06-01&hasta=2026-06-07",
+            None,
+            [401, 400, 400, 400, 400],
+        ),
+        case(
+            "GET",
+            "/api/heatmap/umbrales",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "PUT",
+            "/api/heatmap/umbrales",
+            Some(json!({"nivel1": 1, "nivel2": 2, "nivel3": 3})),
+            [401, 403, 200, 403, 200],
+        ),
+        case(
+            "GET",
+            "/api/heatmap/config-xlsx",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "PUT",
+            "/api/heatmap/config-xlsx",
+            Some(json!({"col_fecha_checkin": "C"})),
+            [401, 403, 200, 403, 200],
+        ),
         // Last: it ends nothing for the caller (the changing session is kept).
         case(
             "PUT",
@@ -274,7 +304,7 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(cells, 25 * 5);
+    assert_eq!(cells, 30 * 5);
 }
 
 async fn other_companies_ids_are_not_found_and_untouched(app: TestApp) {
