@@ -27,8 +27,15 @@ FIXTURE="$PWD/../shared/fixtures/apartamentos_mock.xlsx"
 SHEET="$(mktemp --suffix=.xlsx)"
 if [ -f "$FIXTURE" ]; then cp "$FIXTURE" "$SHEET"; else cargo run --release --quiet --example catalogue_xlsx -- "$SHEET" 160; fi
 
+# The one-day reservations export (about 9 KB) for the heat map, the same way.
+DAY_FIXTURE="$PWD/../shared/fixtures/junio-1-dia-mock.xlsx"
+DAY="$(mktemp --suffix=.xlsx)"
+if [ -f "$DAY_FIXTURE" ]; then cp "$DAY_FIXTURE" "$DAY"; else cargo run --release --quiet --example day_xlsx -- "$DAY"; fi
+MOCK_SMOOBU="$PWD/bench/mock_smoobu.py"
+MOCK=
+
 WORK="$(mktemp -d)"
-trap 'kill "$SERVER" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET"' EXIT
+trap 'kill "$SERVER" $MOCK 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET" "$DAY"' EXIT
 cd "$WORK"
 
 EMAIL=bench@example.com
@@ -36,7 +43,8 @@ PASSWORD=bench-password-1
 "$BIN" create-superadmin --email "$EMAIL" --password "$PASSWORD" --empresa Bench >/dev/null 2>&1
 
 # Start to first healthy answer, measured from the process's spawn.
-export PORT RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-info}"
+# Private PMS endpoints: the heat map's mock Smoobu listens on loopback.
+export PORT RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-info}" ALLOW_PRIVATE_PMS_ENDPOINTS=true
 read -r SERVER STARTUP_MS < <(python3 - "$BIN" "$BASE" <<'PY'
 import subprocess, sys, time, urllib.request
 bin_, base = sys.argv[1], sys.argv[2]
@@ -105,6 +113,31 @@ PREVIEW_ROWS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "file=@$SHEET;filena
     python3 -c 'import json,sys; p=json.load(sys.stdin)["preview"]; print(len(p["nuevos"])+len(p["actualizados"])+len(p["sin_cambios"]), "rows,", len(p["errores"]), "errors")')
 echo "preview of the 160-row catalogue: $PREVIEW_ROWS"
 
+# Heat map from two ~9 KB spreadsheets (check-ins in C, check-outs in D).
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"col_fecha_checkin":"C","col_fecha_checkout":"D"}' "$BASE/api/heatmap/config-xlsx"
+cat > heatmap.lua <<LUA
+local f = io.open("$DAY", "rb")
+local data = f:read("*all")
+f:close()
+local boundary = "----stay-sidekick-bench"
+local function file(name)
+  return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"; filename=\"" .. name .. ".xlsx\"\r\n" ..
+    "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n" .. data .. "\r\n"
+end
+local function field(name, value)
+  return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"\r\n\r\n" .. value .. "\r\n"
+end
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary
+wrk.body = file("checkins") .. file("checkouts") .. field("desde", "2026-06-01") .. field("hasta", "2026-06-30") .. "--" .. boundary .. "--\r\n"
+LUA
+HEATMAP_DAYS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "checkins=@$DAY;filename=checkins.xlsx" -F "checkouts=@$DAY;filename=checkouts.xlsx" \
+    -F desde=2026-06-01 -F hasta=2026-06-30 "$BASE/api/heatmap/xlsx" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin)["dias"]; print(len(d), "days,", sum(x["checkins"] for x in d), "check-ins,", sum(x["checkouts"] for x in d), "check-outs")')
+echo "heat map of the two ~9 KB spreadsheets ($(stat -c %s "$DAY") bytes each): $HEATMAP_DAYS"
+
 cat > login.lua <<LUA
 wrk.method = "POST"
 wrk.body = '{"email":"$EMAIL","password":"$PASSWORD"}'
@@ -141,6 +174,7 @@ scenario "GET /api/apartamentos (50)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "
 scenario "GET /api/vault/plantillas (10)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/vault/plantillas"
 scenario "POST /api/vault/plantillas" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s template.lua "$BASE/api/vault/plantillas"
 scenario "POST .../importacion/preview" -t2 -c4 -d"${DURATION}s" -s preview.lua "$BASE/api/apartamentos/importacion/preview"
+scenario "POST /api/heatmap/xlsx (2x9KB)" -t2 -c4 -d"${DURATION}s" -s heatmap.lua "$BASE/api/heatmap/xlsx"
 scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
 
 # Health latency while logins saturate the hashing pool.
@@ -151,3 +185,32 @@ scenario "GET /api/health (login storm)" -t1 -c4 -d"${DURATION}s" "$BASE/api/hea
 wait "$STORM"
 
 echo "RSS after load: $(( $(rss_kib) / 1024 )) MiB   peak RSS: $(( $(hwm_kib) / 1024 )) MiB"
+
+# PMS heat map: 400 days against a local mock Smoobu with 200 pages of 100
+# bookings per query (20,000 arrivals and 20,000 departures), one request at
+# a time: wall time per request, and the peak RSS it leaves (streamed page by
+# page, so it must not grow with the pages).
+MOCK_PORT=$((PORT + 1))
+PMS_PAGES="${PMS_PAGES:-200}"
+python3 "$MOCK_SMOOBU" "$MOCK_PORT" "$PMS_PAGES" &
+MOCK=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MOCK_PORT/health" >/dev/null && break; sleep 0.05; done
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"proveedor\":\"smoobu\",\"api_key\":\"bench-key:bench-secret\",\"endpoint\":\"http://127.0.0.1:$MOCK_PORT\"}" "$BASE/api/apartamentos/pms"
+PMS_URL="$BASE/api/heatmap?desde=2026-01-01&hasta=2027-02-04"
+# The first request also makes the mock build its pages: not timed.
+PMS_COUNTS=$(curl -s -H "Authorization: Bearer $TOKEN" "$PMS_URL" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin)["dias"]; print(len(d), "days,", sum(x["checkins"] for x in d), "check-ins,", sum(x["checkouts"] for x in d), "check-outs")')
+HWM_BEFORE=$(hwm_kib)
+CPU_BEFORE=$(cpu_ticks)
+TIMES=$(for _ in $(seq "${PMS_RUNS:-10}"); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" "$PMS_URL"; done)
+CPU_AFTER=$(cpu_ticks)
+python3 - "$TIMES" "$PMS_COUNTS" "$HWM_BEFORE" "$(hwm_kib)" "$CPU_BEFORE" "$CPU_AFTER" "$TICK" "$PMS_PAGES" <<'PY'
+import statistics, sys
+times = sorted(float(t) * 1000 for t in sys.argv[1].split())
+counts, before, after = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+cpu = (int(sys.argv[6]) - int(sys.argv[5])) * 1000 / int(sys.argv[7]) / len(times)
+print(f"GET /api/heatmap, 400 days, 2 x {sys.argv[8]} pages: {counts}")
+print(f"  wall per request: p50 {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms ({len(times)} runs)   "
+      f"server CPU {cpu:.1f} ms/req   peak RSS {before // 1024} MiB before, {after // 1024} MiB after")
+PY
