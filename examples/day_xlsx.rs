@@ -18,9 +18,7 @@ fn main() {
             .expect("header");
     }
     for r in 1..=11u32 {
-        sheet
-            .write_number(r, 0, f64::from(37_000 + r))
-            .expect("id");
+        sheet.write_number(r, 0, f64::from(37_000 + r)).expect("id");
         let check_in = ExcelDateTime::from_ymd(2026, 6, 3).expect("date");
         let check_out = ExcelDateTime::from_ymd(2026, 6, 5 + (r % 5) as u8).expect("date");
         sheet
