@@ -2,6 +2,7 @@
 //! the spreadsheet mode in `xlsx`, the PMS mode against mock servers in `pms`.
 
 mod pms;
+mod sheets;
 mod xlsx;
 
 use crate::support::{TestApp, TestDb, envelope};
