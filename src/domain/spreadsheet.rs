@@ -198,8 +198,31 @@ pub fn read_cells(
     limits: &Limits,
     keep: impl Fn(u32) -> bool,
 ) -> Result<Rows<Cell>, SheetError> {
+    let (mut workbook, sheet) = open_sheet(bytes, limits)?;
+    stream_rows(&mut workbook, &sheet, limits, |_, column, _| keep(column))
+}
+
+/// As `read_cells`, for parsers whose columns depend on the header: the
+/// first row is read whole, and `keep(column, header)` then chooses the
+/// columns of the other rows.
+pub fn read_cells_after_header(
+    bytes: &[u8],
+    limits: &Limits,
+    mut keep: impl FnMut(u32, &[Option<Cell>]) -> bool,
+) -> Result<Rows<Cell>, SheetError> {
+    let (mut workbook, sheet) = open_sheet(bytes, limits)?;
+    stream_rows(&mut workbook, &sheet, limits, |row, column, rows| {
+        row == 0 || keep(column, rows.first().map(Vec::as_slice).unwrap_or_default())
+    })
+}
+
+/// The workbook, checked, and the name of its first visible worksheet.
+fn open_sheet<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<(Xlsx<Cursor<&'a [u8]>>, String), SheetError> {
     check_zip(bytes, limits)?;
-    let mut workbook: Xlsx<_> =
+    let workbook: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(e.to_string()))?;
     let sheet = workbook
         .sheets_metadata()
@@ -207,14 +230,14 @@ pub fn read_cells(
         .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
         .map(|s| s.name.clone())
         .ok_or(SheetError::NoSheet)?;
-    stream_rows(&mut workbook, &sheet, limits, keep)
+    Ok((workbook, sheet))
 }
 
 fn stream_rows<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     sheet: &str,
     limits: &Limits,
-    keep: impl Fn(u32) -> bool,
+    mut keep: impl FnMut(u32, u32, &Rows<Cell>) -> bool,
 ) -> Result<Rows<Cell>, SheetError> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
@@ -226,7 +249,7 @@ fn stream_rows<RS: Read + Seek>(
         .map_err(|e| SheetError::Open(e.to_string()))?
     {
         let (row, column) = cell.get_position();
-        if column >= limits.max_columns || !keep(column) {
+        if column >= limits.max_columns || !keep(row, column, &rows) {
             continue;
         }
         let Some(mut value) = Cell::from_data(cell.get_value()) else {

@@ -1,0 +1,472 @@
+//! The reservations spreadsheet of the late check-ins (original-domain.md
+//! 1.4, original-api.md 13.2): header aliases (first match wins), the
+//! company's column letters on top, typed cells converted per field, and
+//! the original's warnings. One fix: a text time must be a real clock time.
+
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use serde_json::Value;
+
+use crate::domain::spreadsheet::{Cell, Rows};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Name,
+    Email,
+    Phone,
+    CheckIn,
+    CheckOut,
+    Apartment,
+    Reference,
+    ArrivalTime,
+}
+
+const ALIASES: &[(Field, &[&str])] = &[
+    (
+        Field::Name,
+        &[
+            "nombre",
+            "name",
+            "guest",
+            "huesped",
+            "huésped",
+            "guest_name",
+            "nombre_huesped",
+            "nombre_huésped",
+        ],
+    ),
+    (
+        Field::Email,
+        &["email", "correo", "e-mail", "mail", "email_huesped"],
+    ),
+    (
+        Field::Phone,
+        &["telefono", "teléfono", "phone", "tel", "movil", "móvil"],
+    ),
+    (
+        Field::CheckIn,
+        &[
+            "checkin",
+            "check-in",
+            "check_in",
+            "fecha_entrada",
+            "arrival",
+            "entrada",
+        ],
+    ),
+    (
+        Field::CheckOut,
+        &[
+            "checkout",
+            "check-out",
+            "check_out",
+            "fecha_salida",
+            "departure",
+            "salida",
+        ],
+    ),
+    (
+        Field::Apartment,
+        &[
+            "apartamento",
+            "propiedad",
+            "apartment",
+            "property",
+            "alojamiento",
+            "unit",
+            "unidad",
+        ],
+    ),
+    (
+        Field::Reference,
+        &[
+            "id",
+            "id_reserva",
+            "booking_id",
+            "reserva",
+            "reservation_id",
+            "ref",
+            "referencia",
+        ],
+    ),
+    (
+        Field::ArrivalTime,
+        &[
+            "hora",
+            "hora_llegada",
+            "hora_entrada",
+            "arrival_time",
+            "check_in_time",
+            "hora_checkin",
+            "time",
+        ],
+    ),
+];
+
+/// The settings keys of the column letters, in the order they are applied.
+const LETTER_KEYS: &[(&str, Field)] = &[
+    ("col_nombre", Field::Name),
+    ("col_checkin", Field::CheckIn),
+    ("col_hora_llegada", Field::ArrivalTime),
+    ("col_telefono", Field::Phone),
+    ("col_apartamento", Field::Apartment),
+];
+
+pub const MSG_TOO_FEW_ROWS: &str =
+    "El archivo debe tener cabeceras en la primera fila y al menos una fila de datos.";
+pub const MSG_NO_NAME: &str = "No se encontró columna de nombre del huésped. Cabeceras reconocidas: nombre, name, guest, huesped, guest_name.";
+
+/// One data row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SheetReservation {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub check_in: Option<String>,
+    pub check_out: Option<String>,
+    pub apartment: Option<String>,
+    /// The reservation id, or `xlsx-{row}` (never sent).
+    pub reference: String,
+    /// `HH:MM`, a real clock time.
+    pub arrival_time: Option<String>,
+}
+
+/// The rows read, and the warnings: row warnings, or the one fatal error
+/// (then no rows).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    pub reservations: Vec<SheetReservation>,
+    pub warnings: Vec<String>,
+}
+
+impl Parsed {
+    pub fn fatal(message: impl Into<String>) -> Parsed {
+        Parsed {
+            reservations: Vec::new(),
+            warnings: vec![message.into()],
+        }
+    }
+}
+
+/// `A` = 0, `Z` = 25, `AA` = 26 (letters only; anything else is no column).
+pub fn column_index(letters: &str) -> Option<usize> {
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let value = letters.bytes().fold(0usize, |n, b| {
+        n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    Some(value - 1)
+}
+
+/// Column overrides from `notificaciones_tardias`: index → field, in the
+/// order they are applied; a letter given twice keeps the later field.
+pub fn overrides(settings: &Value) -> Vec<(usize, Field)> {
+    let mut out: Vec<(usize, Field)> = Vec::new();
+    for (key, field) in LETTER_KEYS {
+        let Some(index) = settings
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(column_index)
+        else {
+            continue;
+        };
+        set(&mut out, index, *field);
+    }
+    out
+}
+
+/// Insert or replace, keeping the first position (a Python dict).
+fn set(mapping: &mut Vec<(usize, Field)>, index: usize, field: Field) {
+    match mapping.iter_mut().find(|(i, _)| *i == index) {
+        Some(entry) => entry.1 = field,
+        None => mapping.push((index, field)),
+    }
+}
+
+fn header_field(cell: &Cell) -> Option<Field> {
+    let key = cell.text().trim().to_lowercase().replace(' ', "_");
+    ALIASES
+        .iter()
+        .find(|(_, names)| names.contains(&key.as_str()))
+        .map(|(field, _)| *field)
+}
+
+/// Header columns left to right (first match per field), then the overrides.
+pub fn mapping(header: &[Option<Cell>], overrides: &[(usize, Field)]) -> Vec<(usize, Field)> {
+    let mut mapping: Vec<(usize, Field)> = Vec::new();
+    for (index, cell) in header.iter().enumerate() {
+        let Some(field) = cell.as_ref().and_then(header_field) else {
+            continue;
+        };
+        if !mapping.iter().any(|(_, f)| *f == field) {
+            mapping.push((index, field));
+        }
+    }
+    for (index, field) in overrides {
+        set(&mut mapping, *index, *field);
+    }
+    mapping
+}
+
+/// Excel's day zero: a cell holding a time alone.
+fn is_time_only(at: &NaiveDateTime) -> bool {
+    at.date() < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default()
+}
+
+/// A text time: `HH:MM` first, then anything (`20:00:00`); the hour and
+/// minute must be a real clock time.
+fn text_time(text: &str) -> Option<String> {
+    let head: String = text.chars().take(5).collect();
+    let b = head.as_bytes();
+    let shaped = head.chars().count() == 5
+        && b.len() == 5
+        && b[2] == b':'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit());
+    let real = shaped && (b[0], b[1]) <= (b'2', b'3') && b[3] <= b'5';
+    real.then_some(head)
+}
+
+/// The arrival time of a cell, or the warning's `str(value)`.
+fn arrival_time(cell: &Cell) -> Result<String, String> {
+    match cell {
+        Cell::DateTime(at) if is_time_only(at) || at.time() != chrono::NaiveTime::MIN => {
+            Ok(format!("{:02}:{:02}", at.hour(), at.minute()))
+        }
+        // A date alone has no hour (Python's `date`).
+        Cell::DateTime(at) => Err(at.date().format("%Y-%m-%d").to_string()),
+        other => {
+            let text = other.text();
+            text_time(text.trim()).ok_or(text)
+        }
+    }
+}
+
+/// Any other field: dates as `YYYY-MM-DD`, a time alone as `HH:MM:SS`, the
+/// rest as Python's `str()`, trimmed.
+fn value(cell: &Cell) -> String {
+    match cell {
+        Cell::DateTime(at) if is_time_only(at) => at.format("%H:%M:%S").to_string(),
+        Cell::DateTime(at) => at.format("%Y-%m-%d").to_string(),
+        other => other.text().trim().to_string(),
+    }
+}
+
+/// The columns a parse with `overrides` reads, once the header is known;
+/// `None` (all of them) without a name column, so that the fatal message
+/// still tells a header alone from a sheet without that column.
+pub fn needed_columns(header: &[Option<Cell>], overrides: &[(usize, Field)]) -> Option<Vec<usize>> {
+    let mapping = mapping(header, overrides);
+    mapping
+        .iter()
+        .any(|(_, f)| *f == Field::Name)
+        .then(|| mapping.into_iter().map(|(i, _)| i).collect())
+}
+
+pub fn parse(rows: &Rows<Cell>, overrides: &[(usize, Field)]) -> Parsed {
+    if rows.len() < 2 {
+        return Parsed::fatal(MSG_TOO_FEW_ROWS);
+    }
+    let mapping = mapping(&rows[0], overrides);
+    if !mapping.iter().any(|(_, f)| *f == Field::Name) {
+        return Parsed::fatal(MSG_NO_NAME);
+    }
+    let mut parsed = Parsed::default();
+    for (index, row) in rows.iter().enumerate().skip(1) {
+        let line = index + 1;
+        let mut reservation = SheetReservation::default();
+        let mut name = None;
+        let mut reference = None;
+        for (column, field) in &mapping {
+            let Some(cell) = row.get(*column).and_then(Option::as_ref) else {
+                continue;
+            };
+            let text = if *field == Field::ArrivalTime {
+                match arrival_time(cell) {
+                    Ok(time) => Some(time),
+                    Err(shown) => {
+                        parsed.warnings.push(format!(
+                            "Fila {line}: valor de hora_llegada no reconocido '{shown}' — ignorado."
+                        ));
+                        None
+                    }
+                }
+            } else {
+                Some(value(cell))
+            }
+            .filter(|v| !v.is_empty());
+            let slot = match field {
+                Field::Name => &mut name,
+                Field::Email => &mut reservation.email,
+                Field::Phone => &mut reservation.phone,
+                Field::CheckIn => &mut reservation.check_in,
+                Field::CheckOut => &mut reservation.check_out,
+                Field::Apartment => &mut reservation.apartment,
+                Field::Reference => &mut reference,
+                Field::ArrivalTime => &mut reservation.arrival_time,
+            };
+            *slot = text;
+        }
+        let Some(name) = name else {
+            parsed.warnings.push(format!(
+                "Fila {line}: falta el nombre del huésped — fila omitida."
+            ));
+            continue;
+        };
+        reservation.name = name;
+        reservation.reference = reference.unwrap_or_else(|| format!("xlsx-{line}"));
+        parsed.reservations.push(reservation);
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(s: &str) -> Option<Cell> {
+        Some(Cell::Text(s.to_string()))
+    }
+
+    fn at(s: &str) -> Option<Cell> {
+        Some(Cell::DateTime(
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap(),
+        ))
+    }
+
+    #[test]
+    fn letters_are_columns() {
+        assert_eq!(column_index("A"), Some(0));
+        assert_eq!(column_index("z"), Some(25));
+        assert_eq!(column_index("AA"), Some(26));
+        assert_eq!(column_index("AV"), Some(47));
+        assert_eq!(column_index("BJ"), Some(61));
+        assert_eq!(column_index(""), None);
+        assert_eq!(column_index("A1"), None);
+        let settings = json!({"col_nombre": "S", "col_checkin": "", "col_hora_llegada": "AV", "col_telefono": "s"});
+        assert_eq!(
+            overrides(&settings),
+            vec![(18, Field::Phone), (47, Field::ArrivalTime)],
+            "the later key on the same letter wins, in the first one's place"
+        );
+    }
+
+    #[test]
+    fn headers_first_match_then_overrides() {
+        let header = vec![
+            text(" Check In "),
+            text("ID"),
+            text("Huésped"),
+            text("Referencia"),
+            text("Hora llegada"),
+            text("Name"),
+        ];
+        assert_eq!(
+            mapping(&header, &[(5, Field::Phone), (9, Field::Name)]),
+            vec![
+                (0, Field::CheckIn),
+                (1, Field::Reference),
+                (2, Field::Name),
+                (4, Field::ArrivalTime),
+                (5, Field::Phone),
+                (9, Field::Name),
+            ]
+        );
+    }
+
+    #[test]
+    fn cells_are_converted_per_field() {
+        let rows = vec![
+            vec![
+                text("nombre"),
+                text("hora"),
+                text("checkin"),
+                text("telefono"),
+                text("ref"),
+            ],
+            vec![
+                text(" Ana "),
+                at("1899-12-31 22:15:00"),
+                at("2026-06-03 00:00:00"),
+                Some(Cell::Number(666111444.0)),
+                None,
+            ],
+            vec![
+                text("Luis"),
+                text("01:30:00"),
+                text("03/06/26"),
+                text("  "),
+                text("R-9"),
+            ],
+            vec![
+                text("Eva"),
+                text("9:00"),
+                at("1899-12-31 15:00:00"),
+                None,
+                None,
+            ],
+            vec![text("Noé"), text("25:00"), None, None, None],
+            vec![text("Rui"), at("2026-06-03 00:00:00"), None, None, None],
+            vec![None, text("99:99")],
+            vec![],
+            vec![text("Sol"), Some(Cell::Number(0.625)), None, None, None],
+        ];
+        let parsed = parse(&rows, &[]);
+        let r = &parsed.reservations;
+        assert_eq!(r[0].name, "Ana");
+        assert_eq!(r[0].arrival_time.as_deref(), Some("22:15"));
+        assert_eq!(r[0].check_in.as_deref(), Some("2026-06-03"));
+        assert_eq!(r[0].phone.as_deref(), Some("666111444"));
+        assert_eq!(r[0].reference, "xlsx-2");
+        assert_eq!(r[1].arrival_time.as_deref(), Some("01:30"));
+        assert_eq!(
+            r[1].check_in.as_deref(),
+            Some("03/06/26"),
+            "text dates verbatim"
+        );
+        assert_eq!(
+            (r[1].phone.as_deref(), r[1].reference.as_str()),
+            (None, "R-9")
+        );
+        assert_eq!(r[2].check_in.as_deref(), Some("15:00:00"));
+        assert_eq!(r.len(), 6);
+        assert_eq!(
+            parsed.warnings,
+            vec![
+                "Fila 4: valor de hora_llegada no reconocido '9:00' — ignorado.",
+                "Fila 5: valor de hora_llegada no reconocido '25:00' — ignorado.",
+                "Fila 6: valor de hora_llegada no reconocido '2026-06-03' — ignorado.",
+                "Fila 7: valor de hora_llegada no reconocido '99:99' — ignorado.",
+                "Fila 7: falta el nombre del huésped — fila omitida.",
+                "Fila 8: falta el nombre del huésped — fila omitida.",
+                "Fila 9: valor de hora_llegada no reconocido '0.625' — ignorado.",
+            ]
+        );
+    }
+
+    #[test]
+    fn fatal_errors_are_the_only_warning() {
+        assert_eq!(parse(&vec![], &[]), Parsed::fatal(MSG_TOO_FEW_ROWS));
+        assert_eq!(
+            parse(&vec![vec![text("nombre")]], &[]),
+            Parsed::fatal(MSG_TOO_FEW_ROWS)
+        );
+        assert_eq!(
+            parse(&vec![vec![text("x")], vec![text("y")]], &[]),
+            Parsed::fatal(MSG_NO_NAME)
+        );
+    }
+
+    #[test]
+    fn a_later_non_empty_cell_wins() {
+        let rows = vec![
+            vec![text("nombre"), text("x"), text("apartamento")],
+            vec![text("Ana"), text("Otra"), None],
+        ];
+        let parsed = parse(&rows, &[(1, Field::Name), (2, Field::Name)]);
+        assert_eq!(parsed.reservations[0].name, "Otra");
+    }
+}
