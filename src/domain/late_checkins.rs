@@ -12,6 +12,7 @@ use serde_json::Value;
 pub const DEFAULT_CUT_OFF: &str = "20:00";
 pub const DEFAULT_DAY_START: &str = "06:00";
 pub const DEFAULT_ZONE: Tz = chrono_tz::Europe::Madrid;
+pub const MSG_ZONE: &str = "Zona horaria desconocida: usa un nombre IANA, p. ej. Europe/Madrid.";
 
 /// `HH:MM`, 00:00 to 23:59, exactly five characters.
 pub fn clock(text: &str) -> Option<NaiveTime> {

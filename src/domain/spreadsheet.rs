@@ -216,11 +216,11 @@ pub fn read_cells_after_header(
     })
 }
 
+/// An upload opened as a workbook.
+type Workbook<'a> = Xlsx<Cursor<&'a [u8]>>;
+
 /// The workbook, checked, and the name of its first visible worksheet.
-fn open_sheet<'a>(
-    bytes: &'a [u8],
-    limits: &Limits,
-) -> Result<(Xlsx<Cursor<&'a [u8]>>, String), SheetError> {
+fn open_sheet<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Workbook<'a>, String), SheetError> {
     check_zip(bytes, limits)?;
     let workbook: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(e.to_string()))?;

@@ -6,6 +6,7 @@ pub mod apartments;
 pub mod auth;
 pub mod companies;
 pub mod health;
+pub mod late_checkins;
 pub mod pms_settings;
 pub mod profile;
 pub mod shared;

@@ -117,6 +117,7 @@ pub(super) async fn apartments_are_scoped_partial_and_soft_deleted(store: Store)
         external_id: Some("T1".into()),
         address: Some("C/ Sol".into()),
         city: None,
+        time_zone: None,
     };
     let flat = store.create_apartment(a.id, new("Zeta")).await.unwrap();
     store.create_apartment(a.id, new("Alfa")).await.unwrap();

@@ -46,6 +46,8 @@ pub fn settings(database_url: &str) -> Settings {
         allow_private_pms_endpoints: false,
         bcrypt_concurrency: 2,
         shutdown_grace_seconds: 5,
+        gmail_user: None,
+        gmail_app_password: None,
         ai: Default::default(),
     }
 }
