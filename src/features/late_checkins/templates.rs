@@ -77,18 +77,20 @@ pub struct LateTemplateRequest {
     pub content: String,
 }
 
-/// Why a body was refused: a missing value (the original's 400, with its
-/// field) or invalid values (422).
+/// Why a body was refused: missing values (field, message; the original's
+/// 400 shows the first) or invalid values (422).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TemplateError {
-    Missing(&'static str, &'static str),
+    Missing(Vec<(&'static str, &'static str)>),
     Invalid(FieldErrors),
 }
 
 impl From<TemplateError> for AppError {
     fn from(err: TemplateError) -> Self {
         match err {
-            TemplateError::Missing(_, message) => AppError::bad_request(message),
+            TemplateError::Missing(missing) => {
+                AppError::bad_request(missing.first().map(|(_, m)| *m).unwrap_or_default())
+            }
             TemplateError::Invalid(errors) => AppError::unprocessable(errors.flatten()),
         }
     }
@@ -124,11 +126,16 @@ pub fn parse_template(body: &Value) -> Result<LateTemplateRequest, TemplateError
     let (Ok(name), Ok(content)) = (name, content) else {
         return Err(TemplateError::Invalid(errors));
     };
-    if name.is_empty() {
-        return Err(TemplateError::Missing("nombre", MSG_NAME_REQUIRED));
-    }
-    if content.is_empty() {
-        return Err(TemplateError::Missing("contenido", MSG_CONTENT_REQUIRED));
+    let missing: Vec<_> = [
+        ("nombre", MSG_NAME_REQUIRED, name.is_empty()),
+        ("contenido", MSG_CONTENT_REQUIRED, content.is_empty()),
+    ]
+    .into_iter()
+    .filter(|(_, _, empty)| *empty)
+    .map(|(field, message, _)| (field, message))
+    .collect();
+    if !missing.is_empty() {
+        return Err(TemplateError::Missing(missing));
     }
     if name.chars().count() > NAME_MAX_CHARS {
         errors.add(
@@ -266,11 +273,17 @@ mod tests {
         );
         assert_eq!(
             parse_template(&json!({})),
-            Err(TemplateError::Missing("nombre", MSG_NAME_REQUIRED))
+            Err(TemplateError::Missing(vec![
+                ("nombre", MSG_NAME_REQUIRED),
+                ("contenido", MSG_CONTENT_REQUIRED)
+            ]))
         );
         assert_eq!(
             parse_template(&json!({"nombre": "x", "contenido": false})),
-            Err(TemplateError::Missing("contenido", MSG_CONTENT_REQUIRED))
+            Err(TemplateError::Missing(vec![(
+                "contenido",
+                MSG_CONTENT_REQUIRED
+            )]))
         );
         let Err(TemplateError::Invalid(errors)) =
             parse_template(&json!({"nombre": 5, "contenido": ["a"]}))
