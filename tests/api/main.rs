@@ -14,6 +14,7 @@ mod cli;
 mod extractors;
 mod import;
 mod infra;
+mod late_checkins;
 mod migrations;
 mod openapi;
 mod smoobu;
