@@ -29,6 +29,11 @@ if [ -f "$FIXTURE" ]; then cp "$FIXTURE" "$SHEET"; else cargo run --release --qu
 
 WORK="$(mktemp -d)"
 trap 'kill "$SERVER" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET"' EXIT
+# Late check-ins: the one-day reservations fixture (else 11 rows made like it) and 49,999 rows
+# in the same columns (50,000 with the header: the reader's row cap).
+DAY_FIXTURE="$PWD/../shared/fixtures/junio-1-dia-mock.xlsx"
+if [ -f "$DAY_FIXTURE" ]; then cp "$DAY_FIXTURE" "$WORK/day.xlsx"; else cargo run --release --quiet --example reservations_xlsx -- "$WORK/day.xlsx" 11; fi
+cargo run --release --quiet --example reservations_xlsx -- "$WORK/big.xlsx" 49999
 cd "$WORK"
 
 EMAIL=bench@example.com
@@ -105,6 +110,35 @@ PREVIEW_ROWS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "file=@$SHEET;filena
     python3 -c 'import json,sys; p=json.load(sys.stdin)["preview"]; print(len(p["nuevos"])+len(p["actualizados"])+len(p["sin_cambios"]), "rows,", len(p["errores"]), "errors")')
 echo "preview of the 160-row catalogue: $PREVIEW_ROWS"
 
+# The fixture's letters (original-domain.md 3.4): guest S, check-in C, time AV, phone O, code BJ.
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"hora_corte":"20:00","col_nombre":"S","col_checkin":"C","col_hora_llegada":"AV","col_telefono":"O","col_apartamento":"BJ"}' \
+    "$BASE/api/perfil/notificaciones-tardio-config"
+sed -e "s#$SHEET#$WORK/day.xlsx#" -e 's/apartamentos.xlsx/reservas.xlsx/' preview.lua > late.lua
+LATE_ROWS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "file=@day.xlsx;filename=reservas.xlsx" "$BASE/api/notificaciones/checkin-tardio/checkins" |
+    python3 -c 'import json,sys; b=json.load(sys.stdin); print(len(b["checkins"]), "late,", len(b.get("warnings", [])), "warnings")')
+echo "late check-ins of the one-day fixture: $LATE_ROWS"
+
+# One upload after another of the 50,000-row sheet: CPU per upload and per row.
+big_upload() {
+    local runs=5 before after start end
+    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -F "file=@big.xlsx;filename=reservas.xlsx" "$BASE/api/notificaciones/checkin-tardio/checkins"
+    before=$(cpu_ticks); start=$(date +%s.%N)
+    for _ in $(seq "$runs"); do
+        curl -s -o big.json -H "Authorization: Bearer $TOKEN" -F "file=@big.xlsx;filename=reservas.xlsx" "$BASE/api/notificaciones/checkin-tardio/checkins"
+    done
+    after=$(cpu_ticks); end=$(date +%s.%N)
+    python3 - "$before" "$after" "$start" "$end" "$runs" "$TICK" "$(stat -c %s big.xlsx)" <<'PY'
+import json, sys
+before, after, start, end, runs, tick, size = sys.argv[1:]
+body = json.load(open("big.json"))
+cpu_ms = (int(after) - int(before)) * 1000 / int(tick) / int(runs)
+wall_ms = (float(end) - float(start)) * 1000 / int(runs)
+print(f"late check-ins, 49,999 rows ({int(size) / 1048576:.1f} MiB, {len(body['checkins'])} late): "
+      f"{wall_ms:.0f} ms per upload, server CPU {cpu_ms:.0f} ms ({cpu_ms * 1000 / 49999:.2f} µs per row)")
+PY
+}
+
 cat > login.lua <<LUA
 wrk.method = "POST"
 wrk.body = '{"email":"$EMAIL","password":"$PASSWORD"}'
@@ -141,6 +175,8 @@ scenario "GET /api/apartamentos (50)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "
 scenario "GET /api/vault/plantillas (10)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/vault/plantillas"
 scenario "POST /api/vault/plantillas" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s template.lua "$BASE/api/vault/plantillas"
 scenario "POST .../importacion/preview" -t2 -c4 -d"${DURATION}s" -s preview.lua "$BASE/api/apartamentos/importacion/preview"
+scenario "POST .../checkin-tardio/checkins" -t2 -c4 -d"${DURATION}s" -s late.lua "$BASE/api/notificaciones/checkin-tardio/checkins"
+big_upload
 scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
 
 # Health latency while logins saturate the hashing pool.

@@ -265,21 +265,54 @@ pub fn needed_columns(header: &[Option<Cell>], overrides: &[(usize, Field)]) -> 
         .then(|| mapping.into_iter().map(|(i, _)| i).collect())
 }
 
-pub fn parse(rows: &Rows<Cell>, overrides: &[(usize, Field)]) -> Parsed {
-    if rows.len() < 2 {
-        return Parsed::fatal(MSG_TOO_FEW_ROWS);
+/// The parse of a sheet fed row by row (the header first), so a large
+/// sheet is never held whole.
+pub struct SheetParser {
+    mapping: Vec<(usize, Field)>,
+    overrides: Vec<(usize, Field)>,
+    /// Rows seen so far, the header included (the sheet's length).
+    rows: usize,
+    parsed: Parsed,
+}
+
+impl SheetParser {
+    pub fn new(overrides: &[(usize, Field)]) -> SheetParser {
+        SheetParser {
+            mapping: Vec::new(),
+            overrides: overrides.to_vec(),
+            rows: 0,
+            parsed: Parsed::default(),
+        }
     }
-    let mapping = mapping(&rows[0], overrides);
-    if !mapping.iter().any(|(_, f)| *f == Field::Name) {
-        return Parsed::fatal(MSG_NO_NAME);
+
+    /// Row `index` (0 = the header); rows skipped since the last one were blank.
+    pub fn row(&mut self, index: usize, cells: &[Option<Cell>]) {
+        if self.rows == 0 {
+            let header = if index == 0 { cells } else { &[] };
+            self.mapping = mapping(header, &self.overrides);
+        }
+        if !self.mapping.iter().any(|(_, f)| *f == Field::Name) {
+            // Fatal at the end; only the sheet's length still matters.
+            self.rows = index + 1;
+            return;
+        }
+        for blank in self.rows.max(1)..index {
+            self.parsed.warnings.push(format!(
+                "Fila {}: falta el nombre del huésped — fila omitida.",
+                blank + 1
+            ));
+        }
+        self.rows = index + 1;
+        if index > 0 {
+            self.data_row(index + 1, cells);
+        }
     }
-    let mut parsed = Parsed::default();
-    for (index, row) in rows.iter().enumerate().skip(1) {
-        let line = index + 1;
+
+    fn data_row(&mut self, line: usize, row: &[Option<Cell>]) {
         let mut reservation = SheetReservation::default();
         let mut name = None;
         let mut reference = None;
-        for (column, field) in &mapping {
+        for (column, field) in &self.mapping {
             let Some(cell) = row.get(*column).and_then(Option::as_ref) else {
                 continue;
             };
@@ -287,7 +320,7 @@ pub fn parse(rows: &Rows<Cell>, overrides: &[(usize, Field)]) -> Parsed {
                 match arrival_time(cell) {
                     Ok(time) => Some(time),
                     Err(shown) => {
-                        parsed.warnings.push(format!(
+                        self.parsed.warnings.push(format!(
                             "Fila {line}: valor de hora_llegada no reconocido '{shown}' — ignorado."
                         ));
                         None
@@ -310,16 +343,44 @@ pub fn parse(rows: &Rows<Cell>, overrides: &[(usize, Field)]) -> Parsed {
             *slot = text;
         }
         let Some(name) = name else {
-            parsed.warnings.push(format!(
+            self.parsed.warnings.push(format!(
                 "Fila {line}: falta el nombre del huésped — fila omitida."
             ));
-            continue;
+            return;
         };
         reservation.name = name;
         reservation.reference = reference.unwrap_or_else(|| format!("xlsx-{line}"));
-        parsed.reservations.push(reservation);
+        self.parsed.reservations.push(reservation);
     }
-    parsed
+
+    /// Drops the row just read unless `keep` accepts it (call after `row`),
+    /// so a caller wanting a few rows of a large sheet holds only those.
+    pub fn retain(&mut self, keep: impl Fn(&SheetReservation) -> bool) {
+        if self.parsed.reservations.last().is_some_and(|r| !keep(r)) {
+            self.parsed.reservations.pop();
+        }
+    }
+
+    pub fn finish(self) -> Parsed {
+        if self.rows < 2 {
+            return Parsed::fatal(MSG_TOO_FEW_ROWS);
+        }
+        if !self.mapping.iter().any(|(_, f)| *f == Field::Name) {
+            return Parsed::fatal(MSG_NO_NAME);
+        }
+        self.parsed
+    }
+}
+
+/// A whole sheet at once.
+pub fn parse(rows: &Rows<Cell>, overrides: &[(usize, Field)]) -> Parsed {
+    let mut parser = SheetParser::new(overrides);
+    for (index, row) in rows.iter().enumerate() {
+        if !row.is_empty() || index == 0 {
+            parser.row(index, row);
+        }
+    }
+    parser.finish()
 }
 
 #[cfg(test)]

@@ -199,21 +199,33 @@ pub fn read_cells(
     keep: impl Fn(u32) -> bool,
 ) -> Result<Rows<Cell>, SheetError> {
     let (mut workbook, sheet) = open_sheet(bytes, limits)?;
-    stream_rows(&mut workbook, &sheet, limits, |_, column, _| keep(column))
+    let mut rows: Rows<Cell> = Vec::new();
+    stream_rows(
+        &mut workbook,
+        &sheet,
+        limits,
+        |_, column, _| keep(column),
+        |index, cells| {
+            rows.resize_with(index, Vec::new);
+            rows.push(cells);
+        },
+    )?;
+    Ok(rows)
 }
 
-/// As `read_cells`, for parsers whose columns depend on the header: the
-/// first row is read whole, and `keep(column, header)` then chooses the
-/// columns of the other rows.
-pub fn read_cells_after_header(
+/// Row by row, for parsers whose columns depend on the header and that need
+/// not hold the sheet: the first row is read whole, `keep(column, header)`
+/// then chooses the columns of the others, and `on_row(index, cells)` gets
+/// each row that has a kept cell, in order (rows without one are skipped).
+pub fn for_each_row_after_header(
     bytes: &[u8],
     limits: &Limits,
     mut keep: impl FnMut(u32, &[Option<Cell>]) -> bool,
-) -> Result<Rows<Cell>, SheetError> {
+    on_row: impl FnMut(usize, Vec<Option<Cell>>),
+) -> Result<(), SheetError> {
     let (mut workbook, sheet) = open_sheet(bytes, limits)?;
-    stream_rows(&mut workbook, &sheet, limits, |row, column, rows| {
-        row == 0 || keep(column, rows.first().map(Vec::as_slice).unwrap_or_default())
-    })
+    let keep = |row: u32, column, header: &[Option<Cell>]| row == 0 || keep(column, header);
+    stream_rows(&mut workbook, &sheet, limits, keep, on_row)
 }
 
 /// An upload opened as a workbook.
@@ -233,23 +245,28 @@ fn open_sheet<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Workbook<'a>, Str
     Ok((workbook, sheet))
 }
 
+/// Streams the sheet's cells, handing each finished row to `on_row`; a
+/// cell is kept when `keep(row, column, header)` says so, where `header` is
+/// what was kept of row 0.
 fn stream_rows<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     sheet: &str,
     limits: &Limits,
-    mut keep: impl FnMut(u32, u32, &Rows<Cell>) -> bool,
-) -> Result<Rows<Cell>, SheetError> {
+    mut keep: impl FnMut(u32, u32, &[Option<Cell>]) -> bool,
+    mut on_row: impl FnMut(usize, Vec<Option<Cell>>),
+) -> Result<(), SheetError> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
         .map_err(|e| SheetError::Open(e.to_string()))?;
-    let mut rows: Rows<Cell> = Vec::new();
+    let mut header: Vec<Option<Cell>> = Vec::new();
+    let mut current: Option<(usize, Vec<Option<Cell>>)> = None;
     let mut kept_bytes = 0usize;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|e| SheetError::Open(e.to_string()))?
     {
         let (row, column) = cell.get_position();
-        if column >= limits.max_columns || !keep(row, column, &rows) {
+        if column >= limits.max_columns || !keep(row, column, &header) {
             continue;
         }
         let Some(mut value) = Cell::from_data(cell.get_value()) else {
@@ -267,14 +284,25 @@ fn stream_rows<RS: Read + Seek>(
             return Err(SheetError::TooManyRows(limits.max_rows));
         }
         let (row, column) = (row as usize, column as usize);
-        if rows.len() <= row {
-            rows.resize_with(row + 1, Vec::new);
+        if current.as_ref().is_some_and(|(index, _)| *index != row)
+            && let Some((index, cells)) = current.take()
+        {
+            on_row(index, cells);
         }
-        let cells = &mut rows[row];
+        let (_, cells) = current.get_or_insert_with(|| (row, Vec::new()));
         if cells.len() <= column {
             cells.resize(column + 1, None);
         }
+        if row == 0 {
+            if header.len() <= column {
+                header.resize(column + 1, None);
+            }
+            header[column] = Some(value.clone());
+        }
         cells[column] = Some(value);
     }
-    Ok(rows)
+    if let Some((index, cells)) = current {
+        on_row(index, cells);
+    }
+    Ok(())
 }

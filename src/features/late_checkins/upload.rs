@@ -8,8 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Arrival, Context, ReservationView};
-use crate::domain::reservations_xlsx::{Parsed, needed_columns, overrides, parse};
-use crate::domain::spreadsheet::{Limits, read_cells_after_header};
+use crate::domain::late_checkins::{clock, is_late};
+use crate::domain::reservations_xlsx::{
+    Parsed, SheetParser, SheetReservation, needed_columns, overrides,
+};
+use crate::domain::spreadsheet::{Limits, for_each_row_after_header};
 use crate::features::shared::off_thread;
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
@@ -39,19 +42,33 @@ pub struct CheckinsBody {
     pub warnings: Vec<String>,
 }
 
-/// Reads the sheet with the company's column letters; only the columns the
-/// header and the letters map are materialised.
-pub fn read_reservations(bytes: &[u8], settings: &serde_json::Value) -> Parsed {
+/// Reads the sheet with the company's column letters, row by row: only the
+/// columns the header and the letters map are materialised, and only the
+/// late rows are kept.
+pub fn read_reservations(
+    bytes: &[u8],
+    settings: &serde_json::Value,
+    keep_row: impl Fn(&SheetReservation) -> bool,
+) -> Parsed {
     let overrides = overrides(settings);
     let mut columns: Option<Option<Vec<usize>>> = None;
-    let rows = read_cells_after_header(bytes, &Limits::default(), |column, header| {
-        let wanted = columns.get_or_insert_with(|| needed_columns(header, &overrides));
-        wanted
-            .as_ref()
-            .is_none_or(|c| c.contains(&(column as usize)))
-    });
-    match rows {
-        Ok(rows) => parse(&rows, &overrides),
+    let mut parser = SheetParser::new(&overrides);
+    let read = for_each_row_after_header(
+        bytes,
+        &Limits::default(),
+        |column, header| {
+            let wanted = columns.get_or_insert_with(|| needed_columns(header, &overrides));
+            wanted
+                .as_ref()
+                .is_none_or(|c| c.contains(&(column as usize)))
+        },
+        |index, cells| {
+            parser.row(index, &cells);
+            parser.retain(&keep_row);
+        },
+    );
+    match read {
+        Ok(()) => parser.finish(),
         Err(err) => Parsed::fatal(err.to_string()),
     }
 }
@@ -71,11 +88,17 @@ pub async fn upload(
 ) -> Result<ApiJson<CheckinsBody>, AppError> {
     let context = Context::load(&state, user.company_id()).await?;
     let letters = context.settings.letters.clone();
-    let parsed = off_thread(&state, move || read_reservations(&bytes, &letters)).await?;
+    let (cut_off, day_start) = (context.settings.cut_off, context.settings.day_start);
+    let late = move |r: &SheetReservation| {
+        r.arrival_time
+            .as_deref()
+            .and_then(clock)
+            .is_some_and(|t| is_late(t, cut_off, day_start))
+    };
+    let parsed = off_thread(&state, move || read_reservations(&bytes, &letters, late)).await?;
     let checkins = parsed
         .reservations
         .into_iter()
-        .filter(|r| context.is_late(r.arrival_time.as_deref()))
         .map(|r| {
             context.view(Arrival {
                 name: r.name,
