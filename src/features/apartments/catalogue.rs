@@ -301,7 +301,7 @@ pub async fn create(
     ))
 }
 
-/// Updates the fields sent (`nombre`, `direccion`, `ciudad`); does not reactivate.
+/// Updates the fields sent (`nombre`, `direccion`, `ciudad`, `zona_horaria`); does not reactivate.
 #[utoipa::path(put, path = "/api/apartamentos/{apartamento_id}", operation_id = "apartments_update", tag = "apartamentos", security(("bearer" = [])),
     params(("apartamento_id" = Uuid, Path)),
     request_body(content = ApartmentChangesRequest, content_type = "application/json"),
