@@ -64,6 +64,8 @@ ACCEPTED = [
      "the file part's name must end in .xlsx, which the multipart schema cannot state"),
     ("ST202", "POST /api/apartamentos/importacion/preview", 400, "El archivo debe ser .xlsx.",
      "the file part's name must end in .xlsx, which the multipart schema cannot state"),
+    ("ST202", "POST /api/notificaciones/checkin-tardio/checkins", 400, "El archivo debe tener extensión .xlsx.",
+     "the file part's name must end in .xlsx, which the multipart schema cannot state"),
     # HTML is stripped (tags removed, text trimmed, `&` escaped) before the
     # lengths are checked, so a length rule on the raw text cannot be stated.
     ("ST202", "POST /api/apartamentos", 422, "nombre: Length must be between 1 and 200.",
