@@ -92,6 +92,8 @@ ACCEPTED = [
      "marshmallow's strict Integer refuses 5.0, which JSON Schema's integer admits (original-api.md 8.4)"),
     ("ST202", "PUT /api/heatmap/umbrales", 422, "_schema: Los umbrales deben cumplir nivel1 < nivel2 < nivel3.",
      "nivel1 < nivel2 < nivel3 relates the three fields, which JSON Schema cannot state"),
+    ("ST202", "POST /api/notificaciones/checkin-tardio/checkins", 400, "El archivo debe tener extensión .xlsx.",
+     "the file part's name must end in .xlsx, which the multipart schema cannot state"),
     # HTML is stripped (tags removed, text trimmed, `&` escaped) before the
     # lengths are checked, so a length rule on the raw text cannot be stated.
     ("ST202", "POST /api/apartamentos", 422, "nombre: Length must be between 1 and 200.",

@@ -30,12 +30,16 @@ if [ -f "$FIXTURE" ]; then cp "$FIXTURE" "$SHEET"; else cargo run --release --qu
 # The one-day reservations export (about 9 KB) for the heat map, the same way.
 DAY_FIXTURE="$PWD/../shared/fixtures/junio-1-dia-mock.xlsx"
 DAY="$(mktemp --suffix=.xlsx)"
-if [ -f "$DAY_FIXTURE" ]; then cp "$DAY_FIXTURE" "$DAY"; else cargo run --release --quiet --example day_xlsx -- "$DAY"; fi
+if [ -f "$DAY_FIXTURE" ]; then cp "$DAY_FIXTURE" "$DAY"; else cargo run --release --quiet --example reservations_xlsx -- "$DAY" 11; fi
 MOCK_SMOOBU="$PWD/bench/mock_smoobu.py"
 MOCK=
 
 WORK="$(mktemp -d)"
 trap 'kill "$SERVER" $MOCK 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET" "$DAY"' EXIT
+# Late check-ins: the same one-day export, and 49,999 rows in its columns
+# (50,000 with the header: the reader's row cap).
+cp "$DAY" "$WORK/day.xlsx"
+cargo run --release --quiet --example reservations_xlsx -- "$WORK/big.xlsx" 49999
 cd "$WORK"
 
 EMAIL=bench@example.com
@@ -137,6 +141,34 @@ HEATMAP_DAYS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "checkins=@$DAY;file
     -F desde=2026-06-01 -F hasta=2026-06-30 "$BASE/api/heatmap/xlsx" |
     python3 -c 'import json,sys; d=json.load(sys.stdin)["dias"]; print(len(d), "days,", sum(x["checkins"] for x in d), "check-ins,", sum(x["checkouts"] for x in d), "check-outs")')
 echo "heat map of the two ~9 KB spreadsheets ($(stat -c %s "$DAY") bytes each): $HEATMAP_DAYS"
+# The fixture's letters (original-domain.md 3.4): guest S, check-in C, time AV, phone O, code BJ.
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"hora_corte":"20:00","col_nombre":"S","col_checkin":"C","col_hora_llegada":"AV","col_telefono":"O","col_apartamento":"BJ"}' \
+    "$BASE/api/perfil/notificaciones-tardio-config"
+sed -e "s#$SHEET#$WORK/day.xlsx#" -e 's/apartamentos.xlsx/reservas.xlsx/' preview.lua > late.lua
+LATE_ROWS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "file=@day.xlsx;filename=reservas.xlsx" "$BASE/api/notificaciones/checkin-tardio/checkins" |
+    python3 -c 'import json,sys; b=json.load(sys.stdin); print(len(b["checkins"]), "late,", len(b.get("warnings", [])), "warnings")')
+echo "late check-ins of the one-day fixture: $LATE_ROWS"
+
+# One upload after another of the 50,000-row sheet: CPU per upload and per row.
+big_upload() {
+    local runs=5 before after start end
+    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -F "file=@big.xlsx;filename=reservas.xlsx" "$BASE/api/notificaciones/checkin-tardio/checkins"
+    before=$(cpu_ticks); start=$(date +%s.%N)
+    for _ in $(seq "$runs"); do
+        curl -s -o big.json -H "Authorization: Bearer $TOKEN" -F "file=@big.xlsx;filename=reservas.xlsx" "$BASE/api/notificaciones/checkin-tardio/checkins"
+    done
+    after=$(cpu_ticks); end=$(date +%s.%N)
+    python3 - "$before" "$after" "$start" "$end" "$runs" "$TICK" "$(stat -c %s big.xlsx)" <<'PY'
+import json, sys
+before, after, start, end, runs, tick, size = sys.argv[1:]
+body = json.load(open("big.json"))
+cpu_ms = (int(after) - int(before)) * 1000 / int(tick) / int(runs)
+wall_ms = (float(end) - float(start)) * 1000 / int(runs)
+print(f"late check-ins, 49,999 rows ({int(size) / 1048576:.1f} MiB, {len(body['checkins'])} late): "
+      f"{wall_ms:.0f} ms per upload, server CPU {cpu_ms:.0f} ms ({cpu_ms * 1000 / 49999:.2f} µs per row)")
+PY
+}
 
 cat > login.lua <<LUA
 wrk.method = "POST"
@@ -175,6 +207,8 @@ scenario "GET /api/vault/plantillas (10)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" 
 scenario "POST /api/vault/plantillas" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s template.lua "$BASE/api/vault/plantillas"
 scenario "POST .../importacion/preview" -t2 -c4 -d"${DURATION}s" -s preview.lua "$BASE/api/apartamentos/importacion/preview"
 scenario "POST /api/heatmap/xlsx (2x9KB)" -t2 -c4 -d"${DURATION}s" -s heatmap.lua "$BASE/api/heatmap/xlsx"
+scenario "POST .../checkin-tardio/checkins" -t2 -c4 -d"${DURATION}s" -s late.lua "$BASE/api/notificaciones/checkin-tardio/checkins"
+big_upload
 scenario "POST /api/auth/login" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s login.lua "$BASE/api/auth/login"
 
 # Health latency while logins saturate the hashing pool.

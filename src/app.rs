@@ -10,6 +10,9 @@ use utoipa_axum::routes;
 
 use crate::features::apartments::{catalogue, import, pms_config, sync};
 use crate::features::heatmap::{generate as heatmap_generate, settings as heatmap_settings};
+use crate::features::late_checkins::{
+    status as late_status, templates as late_templates, upload as late_upload,
+};
 use crate::features::profile::{account, integrations, settings};
 use crate::features::vault::{ai, preview, prompts, templates};
 use crate::features::{auth, companies, health, users};
@@ -34,6 +37,7 @@ use crate::http::state::AppState;
         (name = "apartamentos", description = "The company's apartment catalogue"),
         (name = "vault", description = "Guest-message templates and their AI helpers"),
         (name = "heatmap", description = "Day-by-day load from the PMS or spreadsheets, and its settings"),
+        (name = "checkin-tardio", description = "Late check-ins: the day's arrivals, a spreadsheet's late ones, their message templates"),
     )
 )]
 struct ApiDoc;
@@ -75,6 +79,8 @@ const DEFAULT_EMPTY_BODIES: &[&str] = &[
     "vault_improve",
     "vault_translate",
     "system_prompt_put",
+    "late_templates_create",
+    "late_templates_update",
 ];
 
 impl Modify for CommonResponses {
@@ -225,6 +231,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
             heatmap_settings::columns,
             heatmap_settings::save_columns
         ))
+        .routes(routes!(late_status::status))
+        .routes(routes!(late_upload::upload))
+        .routes(routes!(late_templates::list, late_templates::create))
+        .routes(routes!(late_templates::update, late_templates::delete))
         .routes(routes!(docs::page))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::openapi_yaml))

@@ -94,6 +94,12 @@ pub struct Settings {
     /// Longest heat-map range, in days counted inclusive (longer: 422).
     #[arg(long, env = "HEATMAP_MAX_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=36_600))]
     pub heatmap_max_days: u32,
+    /// Gmail account for late check-in emails (with GMAIL_APP_PASSWORD; only reported today).
+    #[arg(long, env = "GMAIL_USER")]
+    pub gmail_user: Option<String>,
+    /// App password of GMAIL_USER.
+    #[arg(long, env = "GMAIL_APP_PASSWORD", hide_env_values = true)]
+    pub gmail_app_password: Option<String>,
     #[command(flatten)]
     pub ai: AiSettings,
 }
@@ -188,6 +194,12 @@ impl Settings {
     /// Who may read and edit the AI system prompts (`AI_PROMPT_ADMIN_IPS`).
     pub fn prompt_admins(&self) -> anyhow::Result<Vec<IpNet>> {
         ip_nets("AI_PROMPT_ADMIN_IPS", &self.ai.prompt_admin_ips)
+    }
+
+    /// Both Gmail settings are given (`gmail_configurado`).
+    pub fn gmail_configured(&self) -> bool {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+        set(&self.gmail_user) && set(&self.gmail_app_password)
     }
 
     pub fn csrf_cookie_secure(&self) -> bool {

@@ -203,14 +203,49 @@ pub fn read_cells(
 
 /// As `read_cells`, with the sheet's height: one past its last row holding a
 /// value in any column, kept or not (a parser that counts the rows it drops
-/// must see rows whose kept columns are all empty).
+/// must see rows whose kept columns are all empty). At most `max_rows`.
 pub fn read_cells_with_height(
     bytes: &[u8],
     limits: &Limits,
     keep: impl Fn(u32) -> bool,
 ) -> Result<(Rows<Cell>, usize), SheetError> {
+    let (mut workbook, sheet) = open_sheet(bytes, limits)?;
+    let mut rows: Rows<Cell> = Vec::new();
+    let height = stream_rows(
+        &mut workbook,
+        &sheet,
+        limits,
+        |_, column, _| keep(column),
+        |index, cells| {
+            rows.resize_with(index, Vec::new);
+            rows.push(cells);
+        },
+    )?;
+    Ok((rows, height))
+}
+
+/// Row by row, for parsers whose columns depend on the header and that need
+/// not hold the sheet: the first row is read whole, `keep(column, header)`
+/// then chooses the columns of the others, and `on_row(index, cells)` gets
+/// each row that has a kept cell, in order (rows without one are skipped).
+pub fn for_each_row_after_header(
+    bytes: &[u8],
+    limits: &Limits,
+    mut keep: impl FnMut(u32, &[Option<Cell>]) -> bool,
+    on_row: impl FnMut(usize, Vec<Option<Cell>>),
+) -> Result<(), SheetError> {
+    let (mut workbook, sheet) = open_sheet(bytes, limits)?;
+    let keep = |row: u32, column, header: &[Option<Cell>]| row == 0 || keep(column, header);
+    stream_rows(&mut workbook, &sheet, limits, keep, on_row).map(|_| ())
+}
+
+/// An upload opened as a workbook.
+type Workbook<'a> = Xlsx<Cursor<&'a [u8]>>;
+
+/// The workbook, checked, and the name of its first visible worksheet.
+fn open_sheet<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Workbook<'a>, String), SheetError> {
     check_zip(bytes, limits)?;
-    let mut workbook: Xlsx<_> =
+    let workbook: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(e.to_string()))?;
     let sheet = workbook
         .sheets_metadata()
@@ -218,19 +253,24 @@ pub fn read_cells_with_height(
         .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
         .map(|s| s.name.clone())
         .ok_or(SheetError::NoSheet)?;
-    stream_rows(&mut workbook, &sheet, limits, keep)
+    Ok((workbook, sheet))
 }
 
+/// Streams the sheet's cells, handing each finished row to `on_row`; a
+/// cell is kept when `keep(row, column, header)` says so, where `header` is
+/// what was kept of row 0. Returns the sheet's height (`read_cells_with_height`).
 fn stream_rows<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     sheet: &str,
     limits: &Limits,
-    keep: impl Fn(u32) -> bool,
-) -> Result<(Rows<Cell>, usize), SheetError> {
+    mut keep: impl FnMut(u32, u32, &[Option<Cell>]) -> bool,
+    mut on_row: impl FnMut(usize, Vec<Option<Cell>>),
+) -> Result<usize, SheetError> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
         .map_err(|e| SheetError::Open(e.to_string()))?;
-    let mut rows: Rows<Cell> = Vec::new();
+    let mut header: Vec<Option<Cell>> = Vec::new();
+    let mut current: Option<(usize, Vec<Option<Cell>>)> = None;
     let mut kept_bytes = 0usize;
     let mut height = 0usize;
     while let Some(cell) = reader
@@ -239,9 +279,9 @@ fn stream_rows<RS: Read + Seek>(
     {
         let (row, column) = cell.get_position();
         if !matches!(cell.get_value(), DataRef::Empty) {
-            height = height.max(row as usize + 1);
+            height = height.max(row.saturating_add(1).min(limits.max_rows) as usize);
         }
-        if column >= limits.max_columns || !keep(column) {
+        if column >= limits.max_columns || !keep(row, column, &header) {
             continue;
         }
         let Some(mut value) = Cell::from_data(cell.get_value()) else {
@@ -259,14 +299,25 @@ fn stream_rows<RS: Read + Seek>(
             return Err(SheetError::TooManyRows(limits.max_rows));
         }
         let (row, column) = (row as usize, column as usize);
-        if rows.len() <= row {
-            rows.resize_with(row + 1, Vec::new);
+        if current.as_ref().is_some_and(|(index, _)| *index != row)
+            && let Some((index, cells)) = current.take()
+        {
+            on_row(index, cells);
         }
-        let cells = &mut rows[row];
+        let (_, cells) = current.get_or_insert_with(|| (row, Vec::new()));
         if cells.len() <= column {
             cells.resize(column + 1, None);
         }
+        if row == 0 {
+            if header.len() <= column {
+                header.resize(column + 1, None);
+            }
+            header[column] = Some(value.clone());
+        }
         cells[column] = Some(value);
     }
-    Ok((rows, height))
+    if let Some((index, cells)) = current {
+        on_row(index, cells);
+    }
+    Ok(height)
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod companies;
 pub mod health;
 pub mod heatmap;
+pub mod late_checkins;
 pub mod pms_settings;
 pub mod profile;
 pub mod shared;

@@ -53,3 +53,25 @@ pub fn one_of_schema(values: &[&str], nullable: bool) -> utoipa::openapi::Object
         .enum_values(Some(choices))
         .build()
 }
+
+/// An IANA time-zone name (`Europe/Madrid`) or null: the tz database's own list.
+pub fn time_zone_schema() -> utoipa::openapi::Object {
+    let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    one_of_schema(&names, true)
+}
+
+/// An optional, nullable IANA zone field (`zona_horaria`): `None` when
+/// absent or invalid (the error recorded), `Some(None)` for null.
+pub fn read_time_zone(
+    input: &mut crate::domain::validation::Input,
+    name: &'static str,
+) -> Option<Option<String>> {
+    let value = input.nullable_string(name)?;
+    match value {
+        Some(text) if crate::domain::late_checkins::zone(&text).is_none() => {
+            input.error(name, crate::domain::late_checkins::MSG_ZONE);
+            None
+        }
+        other => Some(other),
+    }
+}

@@ -25,6 +25,8 @@ pub struct Apartment {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `zona_horaria`: the apartment's IANA zone; `None`: the company's.
+    pub time_zone: Option<String>,
 }
 
 /// A manual apartment (`pms_origen = manual`, no `id_pms`).
@@ -34,6 +36,7 @@ pub struct NewApartment {
     pub external_id: Option<String>,
     pub address: Option<String>,
     pub city: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 /// An apartment from a PMS or a spreadsheet, upserted by `id_pms` (7.11).
@@ -73,12 +76,13 @@ pub struct ApartmentChanges {
     pub name: Option<String>,
     pub address: Option<Option<String>>,
     pub city: Option<Option<String>>,
+    pub time_zone: Option<Option<String>>,
 }
 
 macro_rules! apartment_columns {
     () => {
         "id, empresa_id, id_externo, nombre, direccion, ciudad, id_pms, pms_origen, activo, \
-         created_at, updated_at"
+         created_at, updated_at, zona_horaria"
     };
 }
 
@@ -95,6 +99,7 @@ fn apartment_from_row(row: &Row) -> Result<Apartment, sqlx::Error> {
         active: row.get("activo")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
+        time_zone: row.get("zona_horaria")?,
     })
 }
 
@@ -206,8 +211,8 @@ impl Store {
     ) -> StoreResult<Apartment> {
         let row = sql(concat!(
             "INSERT INTO apartamentos (id, empresa_id, id_externo, nombre, direccion, ciudad, \
-             id_pms, pms_origen, activo, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, 'manual', $7, $8, $8) RETURNING ",
+             id_pms, pms_origen, activo, created_at, updated_at, zona_horaria) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, 'manual', $7, $8, $8, $9) RETURNING ",
             apartment_columns!()
         ))
         .bind(Uuid::new_v4())
@@ -218,6 +223,7 @@ impl Store {
         .bind(&new.city)
         .bind(true)
         .bind(now())
+        .bind(&new.time_zone)
         .fetch_one(&self.db)
         .await?;
         Ok(apartment_from_row(&row)?)
@@ -235,6 +241,7 @@ impl Store {
              nombre = CASE WHEN $1 THEN $2 ELSE nombre END, \
              direccion = CASE WHEN $3 THEN $4 ELSE direccion END, \
              ciudad = CASE WHEN $5 THEN $6 ELSE ciudad END, \
+             zona_horaria = CASE WHEN $10 THEN $11 ELSE zona_horaria END, \
              updated_at = $7 WHERE id = $8 AND empresa_id = $9 RETURNING ",
             apartment_columns!()
         ))
@@ -247,6 +254,8 @@ impl Store {
         .bind(now())
         .bind(apartment_id)
         .bind(company_id)
+        .bind(changes.time_zone.is_some())
+        .bind(changes.time_zone.as_ref().and_then(Option::as_deref))
         .fetch_optional(&self.db)
         .await?;
         Ok(row.as_ref().map(apartment_from_row).transpose()?)

@@ -38,6 +38,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "ia_endpoint",
         include_str!("../../migrations/postgres/0005_ia_endpoint.sql"),
     ),
+    (
+        6,
+        "zona_horaria",
+        include_str!("../../migrations/postgres/0006_zona_horaria.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -65,6 +70,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         5,
         "ia_endpoint",
         include_str!("../../migrations/sqlite/0005_ia_endpoint.sql"),
+    ),
+    (
+        6,
+        "zona_horaria",
+        include_str!("../../migrations/sqlite/0006_zona_horaria.sql"),
     ),
 ];
 

@@ -1,7 +1,7 @@
 //! Storage: one [`Store`] shaped by the service's use cases. Its methods are
 //! grouped by area, one file each holding its SQL: `identity.rs` (who is
 //! calling), `users.rs`, `companies.rs`, `catalogue.rs`, `integrations.rs`,
-//! `vault.rs`, `ai.rs`. The SQL is written once for both engines; `engine.rs`
+//! `vault.rs`, `late_templates.rs`, `ai.rs`. The SQL is written once for both engines; `engine.rs`
 //! is the one place where SQLite and PostgreSQL differ. Every tenant-scoped
 //! method takes the company id as an explicit argument, so a query that
 //! forgets the tenant cannot be written by accident.
@@ -12,6 +12,7 @@ mod companies;
 mod engine;
 mod identity;
 mod integrations;
+mod late_templates;
 mod migrate;
 mod users;
 mod vault;
@@ -24,6 +25,7 @@ pub use catalogue::{
 };
 pub use companies::{Company, DEFAULT_MAX_USERS, NewCompany, max_users};
 pub use integrations::{AiConfig, PmsConfig, PmsSettings};
+pub use late_templates::LateTemplate;
 pub use migrate::{MigrationReport, migrate_postgres, migrate_sqlite};
 pub use users::{
     AddUser, ChangeRole, NewUser, PasswordChange, RemoveUser, Role, SuperadminSpec, User,

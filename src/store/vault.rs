@@ -1,6 +1,7 @@
 //! `plantillas_vault`: the company's guest-message templates. Soft-deleted
 //! rows (`activa = false`) are invisible except to delete, which the original
-//! lets repeat.
+//! lets repeat. The late check-in templates (`categoria = 'checkin_tardio'`,
+//! store/late_templates.rs) share the table but are never seen here.
 
 use uuid::Uuid;
 
@@ -50,6 +51,13 @@ macro_rules! template_columns {
     };
 }
 
+/// Not a late check-in template (those belong to their own routes).
+macro_rules! not_late {
+    () => {
+        "(categoria IS NULL OR categoria <> 'checkin_tardio')"
+    };
+}
+
 fn template_from_row(row: &Row) -> Result<Template, sqlx::Error> {
     Ok(Template {
         id: row.id("id")?,
@@ -71,8 +79,9 @@ impl Store {
         let rows = sql(concat!(
             "SELECT ",
             template_columns!(),
-            " FROM plantillas_vault WHERE empresa_id = $1 AND activa = $2 \
-             AND ($3 IS NULL OR categoria = $3) AND ($4 IS NULL OR idioma = $4) \
+            " FROM plantillas_vault WHERE empresa_id = $1 AND activa = $2 AND ",
+            not_late!(),
+            " AND ($3 IS NULL OR categoria = $3) AND ($4 IS NULL OR idioma = $4) \
              ORDER BY updated_at DESC, id"
         ))
         .bind(company_id)
@@ -96,7 +105,8 @@ impl Store {
         let row = sql(concat!(
             "SELECT ",
             template_columns!(),
-            " FROM plantillas_vault WHERE id = $1 AND empresa_id = $2 AND activa = $3"
+            " FROM plantillas_vault WHERE id = $1 AND empresa_id = $2 AND activa = $3 AND ",
+            not_late!()
         ))
         .bind(template_id)
         .bind(company_id)
@@ -140,7 +150,9 @@ impl Store {
         let row = sql(concat!(
             "UPDATE plantillas_vault SET nombre = $1, contenido = $2, \
              idioma = COALESCE($3, idioma), categoria = $4, updated_at = $5 \
-             WHERE id = $6 AND empresa_id = $7 AND activa = $8 RETURNING ",
+             WHERE id = $6 AND empresa_id = $7 AND activa = $8 AND ",
+            not_late!(),
+            " RETURNING ",
             template_columns!()
         ))
         .bind(&update.name)
@@ -162,8 +174,11 @@ impl Store {
         company_id: Uuid,
         template_id: Uuid,
     ) -> StoreResult<bool> {
-        let changed = sql("UPDATE plantillas_vault SET activa = $1, updated_at = $2 \
-             WHERE id = $3 AND empresa_id = $4")
+        let changed = sql(concat!(
+            "UPDATE plantillas_vault SET activa = $1, updated_at = $2 \
+             WHERE id = $3 AND empresa_id = $4 AND ",
+            not_late!()
+        ))
         .bind(false)
         .bind(now())
         .bind(template_id)

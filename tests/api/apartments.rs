@@ -37,7 +37,8 @@ async fn catalogue_crud_with_the_original_shapes(app: TestApp) {
             "id_pms",
             "nombre",
             "pms_origen",
-            "updated_at"
+            "updated_at",
+            "zona_horaria"
         ]
     );
     assert_eq!(created["nombre"], "Ático Centro");

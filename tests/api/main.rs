@@ -15,6 +15,7 @@ mod extractors;
 mod heatmap;
 mod import;
 mod infra;
+mod late_checkins;
 mod migrations;
 mod openapi;
 mod smoobu;

@@ -11,7 +11,7 @@ const ORIGINAL: &str = include_str!("../fixtures/original_alembic_replay.sql");
 async fn sqlite_migrations_run_once_and_keep_data() {
     let db = TestDb::sqlite();
     let (store, report) = store::connect(db.url()).await.unwrap();
-    assert_eq!(report.applied, vec![1, 2, 3, 4, 5]);
+    assert_eq!(report.applied, vec![1, 2, 3, 4, 5, 6]);
     crate::support::seed_user(&store, "ana@example.com", Role::Admin, false).await;
     store.close().await;
     let (store, report) = store::connect(db.url()).await.unwrap();
@@ -56,6 +56,7 @@ async fn describe(pool: &PgPool, schema: &str) -> Vec<String> {
                 ("usuarios", "token_conservado"),
                 ("configuracion_pms", "api_secret_cifrada"),
                 ("configuracion_ia", "endpoint"),
+                ("apartamentos", "zona_horaria"),
             ]
             .contains(&(table.as_str(), column.as_str()))
         {
@@ -126,7 +127,7 @@ async fn postgres_baseline_is_the_original_schema() {
     let ours = postgres_or_skip!();
     let original = postgres_or_skip!();
     let (_, report) = store::connect(ours.url()).await.unwrap();
-    assert_eq!(report.applied, vec![1, 2, 3, 4, 5]);
+    assert_eq!(report.applied, vec![1, 2, 3, 4, 5, 6]);
     assert!(!report.adopted_original);
     let pool = pg(&original).await;
     sqlx::raw_sql(AssertSqlSafe(ORIGINAL))
@@ -184,7 +185,7 @@ async fn postgres_adopts_a_database_of_the_original_without_loss() {
     assert!(report.adopted_original);
     assert_eq!(
         report.applied,
-        vec![2, 3, 4, 5],
+        vec![2, 3, 4, 5, 6],
         "only our own additions run"
     );
     let user = store

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use stay_sidekick::domain::validation::{FieldErrors, MSG_REQUIRED, MSG_UNKNOWN};
 use stay_sidekick::features::apartments::{catalogue, pms_config};
 use stay_sidekick::features::heatmap::settings as heatmap;
+use stay_sidekick::features::late_checkins::templates as late_templates;
 use stay_sidekick::features::profile::{account, integrations, settings};
 use stay_sidekick::features::vault::{ai, preview, templates};
 use stay_sidekick::features::{auth, companies, users};
@@ -199,6 +200,31 @@ fn bodies() -> Vec<Body> {
             |v| from_field_errors(ai::parse_improve(v)),
             json!({"contenido": "Hola", "idioma": "es"}),
         ),
+        Body {
+            required_messages: &[
+                late_templates::MSG_NAME_REQUIRED,
+                late_templates::MSG_CONTENT_REQUIRED,
+            ],
+            ..body(
+                "LateTemplateRequest",
+                |v| {
+                    late_templates::parse_template(v)
+                        .map(|_| ())
+                        .map_err(|err| match err {
+                            late_templates::TemplateError::Missing(missing) => missing
+                                .into_iter()
+                                .map(|(f, m)| (f.to_string(), vec![m.to_string()]))
+                                .collect(),
+                            late_templates::TemplateError::Invalid(errors) => errors
+                                .fields()
+                                .iter()
+                                .map(|(f, m)| (f.clone(), m.clone()))
+                                .collect(),
+                        })
+                },
+                json!({"nombre": "Aviso", "contenido": "Hola"}),
+            )
+        },
         body(
             "TranslateRequest",
             |v| from_field_errors(ai::parse_translate(v)),

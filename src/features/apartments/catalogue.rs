@@ -14,7 +14,7 @@ use crate::domain::format::iso;
 use crate::domain::json::to_ascii_json;
 use crate::domain::sanitize::strip_html;
 use crate::domain::validation::{FieldErrors, Input, length_between};
-use crate::features::shared::OkBody;
+use crate::features::shared::{OkBody, read_time_zone, time_zone_schema};
 use crate::http::ApiJson;
 use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
@@ -48,6 +48,8 @@ pub struct ApartmentView {
     pub nombre: String,
     pub pms_origen: Option<String>,
     pub updated_at: String,
+    /// The apartment's IANA zone (late check-ins); null: the company's.
+    pub zona_horaria: Option<String>,
 }
 
 impl From<Apartment> for ApartmentView {
@@ -64,6 +66,7 @@ impl From<Apartment> for ApartmentView {
             nombre: a.name,
             pms_origen: a.origin,
             updated_at: iso(a.updated_at),
+            zona_horaria: a.time_zone,
         }
     }
 }
@@ -97,6 +100,10 @@ pub struct ApartmentRequest {
     #[serde(rename = "ciudad")]
     #[schema(max_length = 100)]
     pub city: Option<String>,
+    /// An IANA zone name; null or absent: the company's zone.
+    #[serde(rename = "zona_horaria")]
+    #[schema(schema_with = time_zone_schema, required = false)]
+    pub time_zone: Option<String>,
 }
 
 impl From<ApartmentRequest> for NewApartment {
@@ -106,6 +113,7 @@ impl From<ApartmentRequest> for NewApartment {
             external_id: r.external_id,
             address: r.address,
             city: r.city,
+            time_zone: r.time_zone,
         }
     }
 }
@@ -127,6 +135,10 @@ pub struct ApartmentChangesRequest {
     #[serde(rename = "ciudad")]
     #[schema(value_type = Option<String>, max_length = 100)]
     pub city: Option<Option<String>>,
+    /// An IANA zone name; null: back to the company's zone.
+    #[serde(rename = "zona_horaria")]
+    #[schema(schema_with = time_zone_schema, required = false)]
+    pub time_zone: Option<Option<String>>,
 }
 
 impl From<ApartmentChangesRequest> for ApartmentChanges {
@@ -135,6 +147,7 @@ impl From<ApartmentChangesRequest> for ApartmentChanges {
             name: r.name,
             address: r.address,
             city: r.city,
+            time_zone: r.time_zone,
         }
     }
 }
@@ -164,14 +177,18 @@ pub fn parse_new(body: &Value) -> Result<ApartmentRequest, FieldErrors> {
     let external_id = optional_text(&mut input, "id_externo", 100);
     let address = optional_text(&mut input, "direccion", 300);
     let city = optional_text(&mut input, "ciudad", 100);
+    let time_zone = read_time_zone(&mut input, "zona_horaria");
     input.unknown_fields();
-    match (name, external_id, address, city) {
-        (Some(name), Some(external_id), Some(address), Some(city)) if !input.has_errors() => {
+    match (name, external_id, address, city, time_zone) {
+        (Some(name), Some(external_id), Some(address), Some(city), Some(time_zone))
+            if !input.has_errors() =>
+        {
             Ok(ApartmentRequest {
                 name,
                 external_id,
                 address,
                 city,
+                time_zone,
             })
         }
         _ => Err(input.errors),
@@ -197,6 +214,11 @@ pub fn parse_changes(body: &Value) -> Result<ApartmentChangesRequest, FieldError
     } else {
         None
     };
+    let time_zone = if body.get("zona_horaria").is_some() {
+        read_time_zone(&mut input, "zona_horaria")
+    } else {
+        None
+    };
     input.unknown_fields();
     if input.has_errors() {
         return Err(input.errors);
@@ -205,6 +227,7 @@ pub fn parse_changes(body: &Value) -> Result<ApartmentChangesRequest, FieldError
         name,
         address,
         city,
+        time_zone,
     })
 }
 
@@ -278,7 +301,7 @@ pub async fn create(
     ))
 }
 
-/// Updates the fields sent (`nombre`, `direccion`, `ciudad`); does not reactivate.
+/// Updates the fields sent (`nombre`, `direccion`, `ciudad`, `zona_horaria`); does not reactivate.
 #[utoipa::path(put, path = "/api/apartamentos/{apartamento_id}", operation_id = "apartments_update", tag = "apartamentos", security(("bearer" = [])),
     params(("apartamento_id" = Uuid, Path)),
     request_body(content = ApartmentChangesRequest, content_type = "application/json"),

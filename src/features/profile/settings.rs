@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::late_checkins::{DEFAULT_DAY_START, DEFAULT_ZONE};
 use crate::domain::validation::{FieldErrors, Input, range_message};
-use crate::features::shared::OkBody;
+use crate::features::shared::{OkBody, read_time_zone, time_zone_schema};
 use crate::http::ApiJson;
 use crate::http::auth::{AdminUser, AuthUser};
 use crate::http::error::{AppError, ErrorBody};
@@ -150,19 +151,28 @@ const LATE_COLUMNS: [&str; 5] = [
 ];
 
 fn late_defaults() -> Value {
-    json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "", "col_telefono": "", "hora_corte": "20:00"})
+    json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "", "col_telefono": "", "hora_corte": "20:00",
+           "inicio_dia_operativo": DEFAULT_DAY_START, "zona_horaria": DEFAULT_ZONE.name()})
 }
 
-/// Late check-in settings: cut-off time and column letters (defaults when unset).
+/// The stored settings over the defaults (a null value counts as unset).
+fn late_with_defaults(stored: Option<Value>) -> Value {
+    let mut config = late_defaults();
+    if let (Some(out), Some(Value::Object(stored))) = (config.as_object_mut(), stored) {
+        out.extend(stored.into_iter().filter(|(_, v)| !v.is_null()));
+    }
+    config
+}
+
+/// Late check-in settings: cut-off time, column letters, operational day
+/// start and time zone (each default filled in when unset).
 #[utoipa::path(get, path = "/api/perfil/notificaciones-tardio-config", operation_id = "profile_late_settings_get", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Settings", body = ConfigBody)))]
 pub async fn late_settings(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<ApiJson<ConfigBody>, AppError> {
-    let config = setting(&state, user.company_id(), LATE_KEY)
-        .await?
-        .unwrap_or_else(late_defaults);
+    let config = late_with_defaults(setting(&state, user.company_id(), LATE_KEY).await?);
     Ok(ApiJson::ok(ConfigBody { config, ok: true }))
 }
 
@@ -184,8 +194,10 @@ fn is_column_letters(text: &str) -> bool {
 }
 
 /// `PUT /api/perfil/notificaciones-tardio-config` body.
-/// As `parse_late` returns it; stored as its JSON (`to_setting`). The
-/// columns are Excel letters (up to two; empty when absent).
+/// As `parse_late` returns it; its JSON (`to_setting`) is merged into the
+/// stored settings, so keys not sent are kept. The columns are Excel letters
+/// (up to two; empty when absent); `inicio_dia_operativo` and `zona_horaria`
+/// (ours) are written only when sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LateRequest {
@@ -208,6 +220,23 @@ pub struct LateRequest {
     #[serde(rename = "col_apartamento")]
     #[schema(pattern = "^[A-Za-z]{0,2}$", required = false)]
     pub apartment_column: String,
+    /// `HH:MM` where the operational day starts (default 06:00): earlier
+    /// arrivals are late arrivals of the day before.
+    #[serde(
+        rename = "inicio_dia_operativo",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(
+        pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        required = false,
+        nullable = false
+    )]
+    pub day_start: Option<String>,
+    /// The company's IANA zone (default Europe/Madrid), for apartments
+    /// without their own; null: back to the default.
+    #[serde(rename = "zona_horaria", skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = time_zone_schema, required = false)]
+    pub time_zone: Option<Option<String>>,
 }
 
 pub fn parse_late(body: &Value) -> Result<LateRequest, FieldErrors> {
@@ -232,9 +261,17 @@ pub fn parse_late(body: &Value) -> Result<LateRequest, FieldErrors> {
             None => complete = false,
         }
     }
+    let day_start = input.string("inicio_dia_operativo", false);
+    if day_start.as_deref().is_some_and(|t| !is_cut_off_time(t)) {
+        input.error("inicio_dia_operativo", MSG_PATTERN);
+    }
+    let time_zone = match body.get("zona_horaria") {
+        Some(_) => read_time_zone(&mut input, "zona_horaria").map(Some),
+        None => Some(None),
+    };
     input.unknown_fields();
-    match cut_off {
-        Some(cut_off) if complete && !input.has_errors() => {
+    match (cut_off, time_zone) {
+        (Some(cut_off), Some(time_zone)) if complete && !input.has_errors() => {
             let mut column = |name: &str| match config.remove(name) {
                 Some(Value::String(letters)) => letters,
                 _ => String::new(),
@@ -246,6 +283,8 @@ pub fn parse_late(body: &Value) -> Result<LateRequest, FieldErrors> {
                 arrival_time_column: column("col_hora_llegada"),
                 phone_column: column("col_telefono"),
                 apartment_column: column("col_apartamento"),
+                day_start,
+                time_zone,
             })
         }
         _ => Err(input.errors),
@@ -266,7 +305,18 @@ pub async fn save_late_settings(
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
     let value = to_setting(&parse_late(&body).map_err(|e| AppError::unprocessable(e.flatten()))?);
-    save_setting(&state, user.company_id(), LATE_KEY, value).await
+    let Value::Object(patch) = value else {
+        return Err(AppError::internal());
+    };
+    // The web app sends only the original's six keys: ours are kept.
+    if !state
+        .store
+        .merge_company_setting(user.company_id(), LATE_KEY, patch)
+        .await?
+    {
+        return Err(AppError::not_found(MSG_COMPANY_NOT_FOUND));
+    }
+    Ok(ApiJson::ok(OkBody { ok: true }))
 }
 
 #[cfg(test)]

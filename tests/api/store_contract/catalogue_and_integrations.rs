@@ -117,6 +117,7 @@ pub(super) async fn apartments_are_scoped_partial_and_soft_deleted(store: Store)
         external_id: Some("T1".into()),
         address: Some("C/ Sol".into()),
         city: None,
+        time_zone: None,
     };
     let flat = store.create_apartment(a.id, new("Zeta")).await.unwrap();
     store.create_apartment(a.id, new("Alfa")).await.unwrap();
@@ -156,6 +157,7 @@ pub(super) async fn apartments_are_scoped_partial_and_soft_deleted(store: Store)
             ApartmentChanges {
                 city: Some(Some("Cádiz".into())),
                 address: Some(None),
+                time_zone: Some(Some("Atlantic/Canary".into())),
                 ..Default::default()
             },
         )
@@ -170,6 +172,8 @@ pub(super) async fn apartments_are_scoped_partial_and_soft_deleted(store: Store)
         ),
         ("Zeta", Some("Cádiz"), None)
     );
+    assert_eq!(changed.time_zone.as_deref(), Some("Atlantic/Canary"));
+    assert_eq!(flat.time_zone, None);
     assert!(store.deactivate_apartment(a.id, flat.id).await.unwrap());
     assert_eq!(store.apartments(a.id).await.unwrap().len(), 1);
     assert!(

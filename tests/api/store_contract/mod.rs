@@ -91,6 +91,7 @@ contract!(
     integration_settings_round_trip,
     apartments_are_scoped_partial_and_soft_deleted,
     templates_are_scoped_filtered_and_soft_deleted,
+    late_templates_are_apart_from_the_vault_and_hard_deleted,
     ai_quota_holds_under_concurrent_reservations,
     ai_weekly_quota_counts_seven_days,
     system_prompts_round_trip,

@@ -272,3 +272,87 @@ pub(super) async fn system_prompts_round_trip(store: Store) {
     );
     assert_eq!(store.system_prompt("vault_mejorar").await.unwrap(), None);
 }
+
+pub(super) async fn late_templates_are_apart_from_the_vault_and_hard_deleted(store: Store) {
+    let a = store
+        .create_company(company("a@example.com"))
+        .await
+        .unwrap();
+    let b = store
+        .create_company(company("b@example.com"))
+        .await
+        .unwrap();
+    let first = store
+        .create_late_template(a.id, "Uno", "Hola")
+        .await
+        .unwrap();
+    store
+        .create_late_template(a.id, "Dos", "Adiós")
+        .await
+        .unwrap();
+    store
+        .create_late_template(b.id, "Ajena", "x")
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .late_templates(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names, ["Uno", "Dos"]);
+    // The vault's queries never see them.
+    assert!(
+        store
+            .templates(a.id, TemplateFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .active_template(a.id, first.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!store.deactivate_template(a.id, first.id).await.unwrap());
+    assert!(
+        store
+            .update_late_template(b.id, first.id, "X", "Y")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let changed = store
+        .update_late_template(a.id, first.id, "Uno bis", "Hola de nuevo")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (changed.name.as_str(), changed.content.as_str()),
+        ("Uno bis", "Hola de nuevo")
+    );
+    assert!(!store.delete_late_template(b.id, first.id).await.unwrap());
+    assert!(store.delete_late_template(a.id, first.id).await.unwrap());
+    assert!(
+        !store.delete_late_template(a.id, first.id).await.unwrap(),
+        "gone for good"
+    );
+    // ...and the late queries never see the vault's.
+    let vault = store
+        .create_template(
+            a.id,
+            NewTemplate {
+                name: "Vault".into(),
+                content: "c".into(),
+                language: "es".into(),
+                category: Some("CHECKIN_TARDIO".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!store.delete_late_template(a.id, vault.id).await.unwrap());
+    assert_eq!(store.late_templates(a.id).await.unwrap().len(), 1);
+}

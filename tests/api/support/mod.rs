@@ -47,6 +47,8 @@ pub fn settings(database_url: &str) -> Settings {
         bcrypt_concurrency: 2,
         shutdown_grace_seconds: 5,
         heatmap_max_days: 400,
+        gmail_user: None,
+        gmail_app_password: None,
         ai: Default::default(),
     }
 }

@@ -217,6 +217,36 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             None,
             [401, 200, 200, 200, 200],
         ),
+        case(
+            "GET",
+            "/api/notificaciones/checkin-tardio/status",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "GET",
+            "/api/notificaciones/checkin-tardio/plantillas",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "POST",
+            "/api/notificaciones/checkin-tardio/plantillas",
+            Some(json!({"nombre": "N", "contenido": "Hola {NOMBRE}"})),
+            [401, 201, 201, 201, 201],
+        ),
+        case(
+            "PUT",
+            "/api/notificaciones/checkin-tardio/plantillas/{late}",
+            Some(json!({"nombre": "N2", "contenido": "Hola"})),
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "DELETE",
+            "/api/notificaciones/checkin-tardio/plantillas/{late}",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
         case("GET", "/api/ai/uso", None, [401, 200, 200, 200, 200]),
         case("GET", "/api/ai/config", None, [401, 403, 200, 403, 200]),
         case(
@@ -278,10 +308,16 @@ async fn role_matrix_covers_every_route(app: TestApp) {
                 )
                 .await
                 .unwrap();
+            let late = app
+                .store()
+                .create_late_template(company, "Tarde", "Hola {NOMBRE}")
+                .await
+                .unwrap();
             let path = case
                 .path
                 .replace("{victim}", &victim.id.to_string())
-                .replace("{template}", &template.id.to_string());
+                .replace("{template}", &template.id.to_string())
+                .replace("{late}", &late.id.to_string());
             let body = case.body.clone().map(|mut b| {
                 if b.get("email") == Some(&json!("@")) {
                     b["email"] = json!(unique_email());
@@ -304,7 +340,7 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(cells, 30 * 5);
+    assert_eq!(cells, 35 * 5);
 }
 
 async fn other_companies_ids_are_not_found_and_untouched(app: TestApp) {

@@ -193,7 +193,9 @@ async fn settings_documents_keep_each_others_keys(app: TestApp) {
         .unwrap();
     assert_eq!(
         late_now["config"],
-        json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "B", "col_telefono": "AC", "hora_corte": "22:15"})
+        json!({"col_apartamento": "", "col_checkin": "", "col_hora_llegada": "", "col_nombre": "B", "col_telefono": "AC", "hora_corte": "22:15",
+               "inicio_dia_operativo": "06:00", "zona_horaria": "Europe/Madrid"}),
+        "our two keys with their defaults"
     );
     // The user limit written by nobody here survives too.
     let settings = app
