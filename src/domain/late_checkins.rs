@@ -49,6 +49,12 @@ pub struct LateSettings {
 }
 
 impl LateSettings {
+    /// Whether an `HH:MM` arrival time is late; unknown or unreadable times are not.
+    pub fn is_late_at(&self, time: Option<&str>) -> bool {
+        time.and_then(clock)
+            .is_some_and(|t| is_late(t, self.cut_off, self.day_start))
+    }
+
     pub fn from_settings(value: Option<&Value>) -> LateSettings {
         let text = |key: &str| value.and_then(|v| v.get(key)).and_then(Value::as_str);
         let time = |key: &str, default: &str| {

@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use serde_json::Value;
 
-use crate::domain::spreadsheet::{Cell, Rows};
+use crate::domain::spreadsheet::{Cell, Rows, column_index};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -147,18 +147,6 @@ impl Parsed {
     }
 }
 
-/// `A` = 0, `Z` = 25, `AA` = 26 (letters only; anything else is no column).
-pub fn column_index(letters: &str) -> Option<usize> {
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
-    {
-        return None;
-    }
-    let value = letters.bytes().fold(0usize, |n, b| {
-        n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
-    });
-    Some(value - 1)
-}
-
 /// Column overrides from `notificaciones_tardias`: index → field, in the
 /// order they are applied; a letter given twice keeps the later field.
 pub fn overrides(settings: &Value) -> Vec<(usize, Field)> {
@@ -168,6 +156,7 @@ pub fn overrides(settings: &Value) -> Vec<(usize, Field)> {
             .get(key)
             .and_then(Value::as_str)
             .and_then(column_index)
+            .map(|c| c as usize)
         else {
             continue;
         };

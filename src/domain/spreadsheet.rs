@@ -177,6 +177,23 @@ fn iso_datetime(text: &str) -> Option<NaiveDateTime> {
         })
 }
 
+/// Excel column letters (trimmed, any case) as a 0-based index: `A` = 0,
+/// `Z` = 25, `AA` = 26. `None` unless one or more letters A-Z (a non-ASCII
+/// letter, which some settings accept as the original did, names no column).
+pub fn column_index(letters: &str) -> Option<u32> {
+    let letters = letters.trim();
+    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    letters
+        .bytes()
+        .try_fold(0u32, |acc, b| {
+            acc.checked_mul(26)?
+                .checked_add(u32::from(b.to_ascii_uppercase() - b'A') + 1)
+        })?
+        .checked_sub(1)
+}
+
 /// A sheet's rows; `rows[r][c]` is `None` for an empty or skipped cell.
 pub type Rows<T> = Vec<Vec<Option<T>>>;
 

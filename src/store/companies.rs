@@ -141,6 +141,16 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// One top-level key of the company's `empresas.configuracion`; `None`
+    /// when the company, the key or its value is missing (JSON null).
+    pub async fn company_setting(&self, company_id: Uuid, key: &str) -> StoreResult<Option<Value>> {
+        Ok(self
+            .company(company_id)
+            .await?
+            .and_then(|mut c| c.settings.get_mut(key).map(Value::take))
+            .filter(|v| !v.is_null()))
+    }
+
     /// Replaces one top-level key of `empresas.configuracion`, leaving the
     /// others as they are even when several writers save at once. False when
     /// the company does not exist.

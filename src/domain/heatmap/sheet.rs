@@ -6,6 +6,7 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 
+pub use crate::domain::spreadsheet::column_index;
 use crate::domain::spreadsheet::{Cell, Limits, SheetError, read_cells_with_height};
 
 /// Excel's largest serial, 9999-12-31.
@@ -107,24 +108,6 @@ fn is_time(text: &str) -> bool {
         && hours.bytes().all(|b| b.is_ascii_digit())
         && rest.len() >= 2
         && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
-}
-
-/// A column letter as the original reads it (trimmed, upper-cased) into its
-/// 0-based index; `None` unless it is one or more letters A-Z. (The settings
-/// accept any alphabetic text, as the original's; a non-ASCII letter names
-/// no Excel column, so it is refused here rather than read as a far column.)
-pub fn column_index(letters: &str) -> Option<u32> {
-    let letters = letters.trim();
-    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return None;
-    }
-    letters
-        .bytes()
-        .try_fold(0u32, |acc, b| {
-            acc.checked_mul(26)?
-                .checked_add(u32::from(b.to_ascii_uppercase() - b'A') + 1)
-        })?
-        .checked_sub(1)
 }
 
 /// The dates read from a column, and how many data rows were dropped.

@@ -40,12 +40,11 @@ async fn parse_upload(
     company_id: Uuid,
     bytes: Bytes,
 ) -> Result<Parsed, AppError> {
-    let company = state.store.company(company_id).await?;
-    let columns = ColumnOverride::from_settings(
-        company
-            .as_ref()
-            .and_then(|c| c.settings.get("xlsx_apartamentos")),
-    );
+    let stored = state
+        .store
+        .company_setting(company_id, "xlsx_apartamentos")
+        .await?;
+    let columns = ColumnOverride::from_settings(stored.as_ref());
     off_thread(state, move || match read_rows(&bytes, &Limits::default()) {
         Ok(rows) => parse(&rows, columns),
         Err(err) => Parsed {

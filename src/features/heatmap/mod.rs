@@ -54,9 +54,8 @@ pub struct HeatmapBody {
 pub async fn heatmap_settings(state: &AppState, company_id: Uuid) -> Result<Value, AppError> {
     Ok(state
         .store
-        .company(company_id)
+        .company_setting(company_id, SETTINGS_KEY)
         .await?
-        .and_then(|c| c.settings.get(SETTINGS_KEY).cloned())
         .unwrap_or(Value::Null))
 }
 

@@ -14,9 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::late_checkins::{
-    LateSettings, Matcher, arrival_instant, clock, is_late, rfc3339, zone,
-};
+use crate::domain::late_checkins::{LateSettings, Matcher, arrival_instant, clock, rfc3339, zone};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::store::Apartment;
@@ -76,13 +74,11 @@ pub struct Context {
 
 impl Context {
     pub async fn load(state: &AppState, company_id: Uuid) -> Result<Context, AppError> {
-        let company = state.store.company(company_id).await?;
-        let settings = LateSettings::from_settings(
-            company
-                .as_ref()
-                .and_then(|c| c.settings.get(SETTINGS_KEY))
-                .filter(|v| v.is_object()),
-        );
+        let stored = state
+            .store
+            .company_setting(company_id, SETTINGS_KEY)
+            .await?;
+        let settings = LateSettings::from_settings(stored.as_ref().filter(|v| v.is_object()));
         let apartments = state.store.apartments(company_id).await?;
         let matcher = Matcher::new(apartments.iter().map(|a| {
             (
@@ -99,12 +95,6 @@ impl Context {
             apartments,
             matcher,
         })
-    }
-
-    /// Late by the operational-day rule; never without a time.
-    pub fn is_late(&self, time: Option<&str>) -> bool {
-        time.and_then(clock)
-            .is_some_and(|t| is_late(t, self.settings.cut_off, self.settings.day_start))
     }
 
     /// The wire row of an arrival: matched, judged and placed in time.
@@ -137,7 +127,7 @@ impl Context {
             hora_llegada: arrival.arrival_time.clone(),
             llegada,
             nombre: arrival.name,
-            tardio: self.is_late(arrival.arrival_time.as_deref()),
+            tardio: self.settings.is_late_at(arrival.arrival_time.as_deref()),
             telefono: arrival.phone,
             zona_horaria: zone.name().to_string(),
         }

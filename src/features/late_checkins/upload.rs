@@ -8,7 +8,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Arrival, Context, ReservationView};
-use crate::domain::late_checkins::{clock, is_late};
 use crate::domain::reservations_xlsx::{
     Parsed, SheetParser, SheetReservation, needed_columns, overrides,
 };
@@ -87,15 +86,13 @@ pub async fn upload(
     XlsxUpload(bytes, _): ReservationsUpload,
 ) -> Result<ApiJson<CheckinsBody>, AppError> {
     let context = Context::load(&state, user.company_id()).await?;
-    let letters = context.settings.letters.clone();
-    let (cut_off, day_start) = (context.settings.cut_off, context.settings.day_start);
-    let late = move |r: &SheetReservation| {
-        r.arrival_time
-            .as_deref()
-            .and_then(clock)
-            .is_some_and(|t| is_late(t, cut_off, day_start))
-    };
-    let parsed = off_thread(&state, move || read_reservations(&bytes, &letters, late)).await?;
+    let rule = context.settings.clone();
+    let parsed = off_thread(&state, move || {
+        read_reservations(&bytes, &rule.letters, |r: &SheetReservation| {
+            rule.is_late_at(r.arrival_time.as_deref())
+        })
+    })
+    .await?;
     let checkins = parsed
         .reservations
         .into_iter()

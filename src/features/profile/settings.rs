@@ -32,10 +32,7 @@ pub struct ConfigBody {
 }
 
 async fn setting(state: &AppState, company_id: Uuid, key: &str) -> Result<Option<Value>, AppError> {
-    let company = state.store.company(company_id).await?;
-    Ok(company
-        .and_then(|c| c.settings.get(key).cloned())
-        .filter(|v| !v.is_null()))
+    Ok(state.store.company_setting(company_id, key).await?)
 }
 
 async fn save_setting(

@@ -167,6 +167,21 @@ pub(super) async fn company_setting_merges_keep_the_other_fields(store: Store) {
         serde_json::json!({"a": 1}),
         "a scalar is replaced by the object"
     );
+    // One key read back: the value, or nothing for a missing key, a null or an unknown company.
+    assert_eq!(
+        store.company_setting(c.id, "x").await.unwrap(),
+        Some(serde_json::json!({"a": 1}))
+    );
+    assert_eq!(store.company_setting(c.id, "absent").await.unwrap(), None);
+    store
+        .set_company_setting(c.id, "x", serde_json::Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(store.company_setting(c.id, "x").await.unwrap(), None);
+    assert_eq!(
+        store.company_setting(Uuid::new_v4(), "x").await.unwrap(),
+        None
+    );
     assert!(
         !store
             .merge_company_setting(Uuid::new_v4(), "x", patch(serde_json::json!({})))
