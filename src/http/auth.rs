@@ -1,7 +1,8 @@
 //! Authentication and role extractors (original-api.md 1.9, 1.10), with the
 //! user row checked on every request (DECISIONS section 3): a deleted or
 //! deactivated user, or a token older than the user's `tokens_validos_desde`,
-//! is 401; roles come from the row, so a role taken away is 403 at once.
+//! is 401; roles come from the row, so a role taken away is 403 at once on this
+//! instance and within a second on others (the row cache, store/user_cache.rs).
 
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
@@ -48,9 +49,12 @@ pub async fn authenticate(state: &AppState, raw_token: &str) -> Result<Option<Au
     let Some(token) = state.tokens.verify(raw_token, Utc::now()) else {
         return Ok(None);
     };
-    let Some(user) = state.store.user_by_id(token.user_id).await? else {
+    // A row at most a second old; this instance's own writes clear it at once
+    // (store/user_cache.rs).
+    let Some(user) = state.store.user_for_token(token.user_id).await? else {
         return Ok(None);
     };
+    let user = User::clone(&user);
     // Tokens issued before the user's last password change or reset are
     // refused, except the one session that changed its own password.
     let revoked = user.tokens_valid_from.is_some_and(|from| {

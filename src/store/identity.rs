@@ -101,6 +101,7 @@ impl Store {
             insert_user(&mut tx, company.id, &new).await?
         };
         tx.commit().await?;
+        self.users_changed();
         Ok(user)
     }
 }

@@ -14,6 +14,7 @@ mod identity;
 mod integrations;
 mod late_templates;
 mod migrate;
+mod user_cache;
 mod users;
 mod vault;
 
@@ -70,6 +71,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// The token check's user rows (`user_cache.rs`), shared by the clones.
+    users: std::sync::Arc<user_cache::UserCache>,
 }
 
 impl Store {
@@ -133,7 +136,13 @@ pub async fn connect(url: &str) -> anyhow::Result<(Store, MigrationReport)> {
         Db::Sqlite(pool) => migrate_sqlite(pool).await?,
         Db::Postgres(pool) => migrate_postgres(pool).await?,
     };
-    Ok((Store { db }, report))
+    Ok((
+        Store {
+            db,
+            users: Default::default(),
+        },
+        report,
+    ))
 }
 
 /// Fresh timestamps carry microseconds at most, as PostgreSQL stores them, so

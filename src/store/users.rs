@@ -295,6 +295,7 @@ impl Store {
             .execute(&mut tx)
             .await?;
         tx.commit().await?;
+        self.users_changed();
         Ok(RemoveUser::Removed)
     }
 
@@ -329,6 +330,7 @@ impl Store {
         .await?;
         let user = user_from_row(&row)?;
         tx.commit().await?;
+        self.users_changed();
         Ok(ChangeRole::Changed(user))
     }
 
@@ -365,6 +367,7 @@ impl Store {
             .bind(company_id)
             .execute(&self.db)
             .await?;
+        self.users_changed();
         Ok(changed == 1)
     }
 
@@ -374,6 +377,7 @@ impl Store {
             .bind(company_id)
             .execute(&self.db)
             .await?;
+        self.users_changed();
         Ok(deleted == 1)
     }
 
@@ -401,6 +405,7 @@ impl Store {
         .bind(change.replaces_hash.is_none())
         .execute(&self.db)
         .await?;
+        self.users_changed();
         Ok(changed == 1)
     }
 }

@@ -336,3 +336,71 @@ async fn a_role_taken_away_is_refused_on_the_next_request() {
     );
     assert_eq!(app.get_auth("/probe/user", &token).await.status(), 200);
 }
+
+/// Two instances on one database (PostgreSQL when `TEST_DATABASE_URL` is set,
+/// else one SQLite file): a user deleted through one is refused at once there
+/// and within 2 s on the other, whose cached row it cannot clear.
+#[tokio::test]
+async fn a_deleted_user_is_refused_on_another_instance_within_two_seconds() {
+    let db = match TestDb::postgres().await {
+        Some(db) => db,
+        None => TestDb::sqlite(),
+    };
+    let first = TestApp::spawn_on(db).await;
+    let state = stay_sidekick::build_state(crate::support::settings(first.db.url()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = format!("http://{}", listener.local_addr().unwrap());
+    let service =
+        stay_sidekick::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+
+    let user = first
+        .seed_user("gone@example.com", Role::Admin, false)
+        .await;
+    let token = first.login("gone@example.com").await;
+    let on_second = || {
+        first
+            .client
+            .get(format!("{second}/api/auth/validacion"))
+            .bearer_auth(&token)
+            .send()
+    };
+    // Both instances now hold the row.
+    assert_eq!(on_second().await.unwrap().status(), 200);
+    assert_eq!(
+        first
+            .get_auth("/api/auth/validacion", &token)
+            .await
+            .status(),
+        200
+    );
+
+    first
+        .store()
+        .delete_user(user.company_id, user.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        first
+            .get_auth("/api/auth/validacion", &token)
+            .await
+            .status(),
+        401
+    );
+    let deleted_at = std::time::Instant::now();
+    loop {
+        let status = on_second().await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            deleted_at.elapsed() < std::time::Duration::from_secs(2),
+            "the other instance still accepts the token after 2 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.abort();
+}
