@@ -38,7 +38,9 @@ impl UserCache {
         (at.elapsed() < MAX_AGE).then(|| user.clone())
     }
 
-    fn put(&self, generation: u64, user: Arc<User>) {
+    /// `read_at`: when the read of `user` began, so a slow read cannot stretch
+    /// the entry's life past `MAX_AGE` from the moment its row was current.
+    fn put(&self, generation: u64, read_at: Instant, user: Arc<User>) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -51,7 +53,7 @@ impl UserCache {
                 entries.clear();
             }
         }
-        entries.insert(user.id, (Instant::now(), user));
+        entries.insert(user.id, (read_at, user));
     }
 
     fn clear(&self) {
@@ -73,11 +75,12 @@ impl Store {
             return Ok(Some(user));
         }
         let generation = self.users.generation.load(Ordering::Acquire);
+        let read_at = Instant::now();
         let Some(user) = self.user_by_id(user_id).await? else {
             return Ok(None);
         };
         let user = Arc::new(user);
-        self.users.put(generation, user.clone());
+        self.users.put(generation, read_at, user.clone());
         Ok(Some(user))
     }
 
