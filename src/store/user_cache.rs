@@ -57,13 +57,12 @@ impl UserCache {
     }
 
     fn clear(&self) {
-        // Under the write lock, so no `put` can interleave between the bump and
-        // the clear and leave an old row behind.
-        if let Ok(mut entries) = self.entries.write() {
-            self.generation.fetch_add(1, Ordering::AcqRel);
+        // The bump happens under the write lock, so no `put` can slip in
+        // between it and the clear and leave an old row behind.
+        let entries = self.entries.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut entries) = entries {
             entries.clear();
-        } else {
-            self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 }
