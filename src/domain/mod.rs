@@ -9,6 +9,7 @@ pub mod heatmap;
 pub mod json;
 pub mod late_checkins;
 pub mod password;
+pub mod phone;
 pub mod placeholders;
 pub mod reservations_xlsx;
 pub mod sanitize;
