@@ -1,8 +1,9 @@
 //! The application: every API route is registered through `routes()` so the
 //! OpenAPI document and the router cannot disagree; then the middleware stack.
 
+use axum::Router;
 use axum::body::Bytes;
-use axum::{Extension, Router};
+use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -15,9 +16,9 @@ use crate::features::late_checkins::{
 };
 use crate::features::profile::{account, integrations, settings};
 use crate::features::vault::{ai, preview, prompts, templates};
-use crate::features::{auth, companies, health, users};
-use crate::http::docs::{self, OpenApiJson};
-use crate::http::middleware::with_middleware;
+use crate::features::{auth, companies, health, metrics, users};
+use crate::http::docs;
+use crate::http::middleware::{not_found, with_middleware};
 use crate::http::state::AppState;
 
 #[derive(OpenApi)]
@@ -250,11 +251,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole application: routes, fallbacks and middleware.
 pub fn app(state: AppState) -> Router {
-    let (router, mut openapi) = routes().split_for_parts();
+    let (mut router, mut openapi) = routes().split_for_parts();
     CommonResponses.modify(&mut openapi);
     let json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
-    with_middleware(
-        router.layer(Extension(OpenApiJson(Bytes::from(json)))),
-        state,
-    )
+    // Operations, outside the API document: with METRICS_ADDR the metrics
+    // live on their own listener (`metrics_app`) instead.
+    if state.settings.ops.metrics_addr.is_none() {
+        router = router.route("/metrics", get(metrics::scrape));
+    }
+    state.set_openapi_json(Bytes::from(json));
+    with_middleware(router, state)
+}
+
+/// What `METRICS_ADDR` serves: `/metrics` and JSON 404s.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape_open))
+        .fallback(not_found)
+        .with_state(state)
 }

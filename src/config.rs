@@ -15,7 +15,9 @@ use rand::RngCore;
 use crate::store::Engine;
 
 mod ai;
+mod ops;
 pub use ai::AiSettings;
+pub use ops::OpsSettings;
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "./data/stay-sidekick.db";
@@ -102,6 +104,8 @@ pub struct Settings {
     pub gmail_app_password: Option<String>,
     #[command(flatten)]
     pub ai: AiSettings,
+    #[command(flatten)]
+    pub ops: OpsSettings,
 }
 
 /// A comma-separated list of IPs and CIDRs.
@@ -194,6 +198,11 @@ impl Settings {
     /// Who may read and edit the AI system prompts (`AI_PROMPT_ADMIN_IPS`).
     pub fn prompt_admins(&self) -> anyhow::Result<Vec<IpNet>> {
         ip_nets("AI_PROMPT_ADMIN_IPS", &self.ai.prompt_admin_ips)
+    }
+
+    /// Who may read `/metrics` on the main port (`METRICS_ALLOW`).
+    pub fn metrics_allow(&self) -> anyhow::Result<Vec<IpNet>> {
+        ip_nets("METRICS_ALLOW", &self.ops.metrics_allow)
     }
 
     /// Both Gmail settings are given (`gmail_configurado`).

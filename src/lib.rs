@@ -13,6 +13,8 @@ pub mod domain;
 pub mod features;
 pub mod http;
 pub mod integrations;
+pub mod logging;
+pub mod metrics;
 pub mod security;
 pub mod store;
 
@@ -61,6 +63,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    let metrics_server = match state.settings.ops.metrics_addr {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).await?;
+            tracing::info!(address = %addr, "metrics served on their own address");
+            let metrics = app::metrics_app(state.clone());
+            Some(tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, metrics).await {
+                    tracing::error!(error = %err, "metrics listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
+    let _stop_metrics = metrics_server.map(AbortOnDrop);
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -78,6 +94,15 @@ pub async fn serve(
             tracing::warn!("grace period over: closing remaining connections");
             Ok(())
         }
+    }
+}
+
+/// Stops a background server when `serve` returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -6,8 +6,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use stay_sidekick::config::Settings;
 use stay_sidekick::{bootstrap, build_state, serve, shutdown_signal};
-use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::EnvFilter;
 
 /// Stay Sidekick API server.
 ///
@@ -42,37 +40,12 @@ enum Command {
     },
 }
 
-/// Log lines go to stderr through a writer thread: a request formats its line
-/// and queues it, instead of writing under stderr's lock on a runtime thread.
-/// The queue is bounded and never drops a line (a full queue makes the caller
-/// wait); the returned guard flushes what is queued when `main` returns.
-fn init_logging(settings: &Settings) -> WorkerGuard {
-    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        // Buffered: under load the writer thread drains many lines per write
-        // call; it flushes whenever the queue runs empty, so lines are never held.
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    if settings.log_format == "json" {
-        builder.json().flatten_event(true).init();
-    } else {
-        builder.with_ansi(false).init();
-    }
-    guard
-}
-
 fn main() -> anyhow::Result<()> {
     // A .env file never overrides the real environment.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    let _log_guard = init_logging(&cli.settings);
+    let _log_guard =
+        stay_sidekick::logging::init(&cli.settings).context("starting the log writer")?;
     stay_sidekick::integrations::http::install_crypto_provider();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,6 +8,7 @@ pub mod companies;
 pub mod health;
 pub mod heatmap;
 pub mod late_checkins;
+pub mod metrics;
 pub mod pms_settings;
 pub mod profile;
 pub mod shared;

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 static ALLOW_METHODS: HeaderValue =
@@ -22,7 +21,8 @@ impl AllowedOrigins {
         AllowedOrigins(Arc::new(origins))
     }
 
-    fn matching(&self, headers: &HeaderMap) -> Option<HeaderValue> {
+    /// The request's `Origin` when it is allowed.
+    pub fn matching(&self, headers: &HeaderMap) -> Option<HeaderValue> {
         let origin = headers.get(header::ORIGIN)?;
         let text = origin.to_str().ok()?;
         self.0
@@ -48,33 +48,34 @@ fn requested_headers(headers: &HeaderMap) -> Option<HeaderValue> {
     HeaderValue::from_str(&names.join(", ")).ok()
 }
 
-pub async fn cors(State(origins): State<AllowedOrigins>, request: Request, next: Next) -> Response {
-    let origin = origins.matching(request.headers());
-    let preflight = request.method() == Method::OPTIONS
+/// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
+pub fn is_preflight(request: &Request) -> bool {
+    request.method() == Method::OPTIONS
         && request
             .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        // Answered here for every route, without running auth or limits.
-        let mut response = StatusCode::OK.into_response();
-        if let Some(origin) = origin {
-            let headers = response.headers_mut();
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
-            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOW_METHODS.clone());
-            if let Some(requested) = requested_headers(request.headers()) {
-                headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested);
-            }
-            headers.append(header::VARY, VARY_ORIGIN.clone());
-        }
-        return response;
-    }
-    let mut response = next.run(request).await;
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The answer to a preflight, for every route, without running auth or
+/// limits: 200, with the CORS headers only for an allowed origin.
+pub fn preflight(origin: Option<HeaderValue>, request_headers: &HeaderMap) -> Response {
+    let mut response = StatusCode::OK.into_response();
     if let Some(origin) = origin {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOW_METHODS.clone());
+        if let Some(requested) = requested_headers(request_headers) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested);
+        }
         headers.append(header::VARY, VARY_ORIGIN.clone());
     }
     response
+}
+
+/// The headers of an ordinary answer to an allowed origin.
+pub fn allow(headers: &mut HeaderMap, origin: HeaderValue) {
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
+    headers.append(header::VARY, VARY_ORIGIN.clone());
 }

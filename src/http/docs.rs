@@ -3,18 +3,13 @@
 
 use std::sync::{Arc, LazyLock};
 
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::http::error::AppError;
 use crate::http::json::json_bytes;
-
-/// The serialised OpenAPI document, built once at start.
-#[derive(Clone)]
-pub struct OpenApiJson(pub Bytes);
+use crate::http::state::AppState;
 
 const INDEX: &str = r##"<!doctype html>
 <html lang="es">
@@ -50,16 +45,16 @@ pub async fn page() -> Html<&'static str> {
 /// The OpenAPI document of this service.
 #[utoipa::path(get, path = "/api/docs/openapi.json", operation_id = "docs_openapi_json", tag = "infra",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
-    json_bytes(doc.0)
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    json_bytes(state.openapi_json())
 }
 
 /// The same document at the original's address. JSON is valid YAML 1.2, so
 /// YAML readers of the old path keep working.
 #[utoipa::path(get, path = "/api/docs/openapi.yaml", operation_id = "docs_openapi_yaml", tag = "infra",
     responses((status = 200, description = "OpenAPI 3.1 document (JSON, which is YAML)", content_type = "application/yaml")))]
-pub async fn openapi_yaml(Extension(doc): Extension<OpenApiJson>) -> Response {
-    let mut response = doc.0.into_response();
+pub async fn openapi_yaml(State(state): State<AppState>) -> Response {
+    let mut response = state.openapi_json().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/yaml"),

@@ -8,14 +8,14 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::Request;
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::{Rate, Settings};
 use crate::http::client_ip::{TrustedProxies, client_ip_of};
 use crate::http::error::AppError;
+use crate::metrics::{Route, metrics};
 
 /// Routes with a limit of their own (the original's explicit limits).
 /// Every other route but health gets `RATE_LIMIT_DEFAULT`.
@@ -34,9 +34,10 @@ const EXPLICIT: &[(&str, &str, u32)] = &[
     ("POST", "/api/contactos/xlsx/exportacion/csv", 20),
 ];
 
-/// Paths never limited: health checks must always answer, and nginx's
-/// `auth_request` calls validacion once for every proxied request.
-pub const UNLIMITED: &[&str] = &["/api/health", "/api/auth/validacion"];
+/// Paths never limited: health checks and scrapes must always answer (the
+/// scrape is for allowed clients only), and nginx's `auth_request` calls
+/// validacion once for every proxied request.
+pub const UNLIMITED: &[&str] = &["/api/health", "/api/auth/validacion", "/metrics"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -204,39 +205,39 @@ fn client_bucket(ip: IpAddr) -> String {
     }
 }
 
-/// What the middleware needs: the counters and who may forward a client's IP.
+/// What the edge middleware needs: the counters and who may forward a client's IP.
 #[derive(Clone)]
 pub struct RateGuard {
     pub limiter: Arc<RateLimiter>,
     pub trusted_proxies: TrustedProxies,
 }
 
-/// Middleware: counts every request of a limited route before anything else
-/// (auth, CSRF, validation), as the original does.
-pub async fn limit(State(state): State<RateGuard>, request: Request, next: Next) -> Response {
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
-    let Some(path) = path else {
-        return next.run(request).await;
-    };
-    let Some(rate) = state.limiter.rate_for(request.method(), &path) else {
-        return next.run(request).await;
-    };
-    let (parts, body) = request.into_parts();
-    let ip = client_ip_of(&parts, &state.trusted_proxies);
-    let method = if parts.method == Method::HEAD {
-        "GET"
-    } else {
-        parts.method.as_str()
-    };
-    let key = format!("{method} {path}|{}", client_bucket(ip));
-    match state.limiter.hit(&key, rate).await {
-        Decision::Allowed => next.run(Request::from_parts(parts, body)).await,
-        Decision::Limited { retry_after } => {
-            tracing::info!(route = %path, client = %ip, "rate limit exceeded");
-            AppError::too_many_requests(retry_after).into_response()
+impl RateGuard {
+    /// Counts the request when its route is limited, before anything else
+    /// runs (auth, CSRF, validation), as the original does. Gives the request
+    /// back to go on, or the 429 that refuses it.
+    pub async fn check(&self, request: Request, route: &Route) -> Result<Request, Response> {
+        let Route::Matched(path) = route else {
+            return Ok(request);
+        };
+        let Some(rate) = self.limiter.rate_for(request.method(), path.as_str()) else {
+            return Ok(request);
+        };
+        let (parts, body) = request.into_parts();
+        let ip = client_ip_of(&parts, &self.trusted_proxies);
+        let method = if parts.method == Method::HEAD {
+            "GET"
+        } else {
+            parts.method.as_str()
+        };
+        let key = format!("{method} {}|{}", path.as_str(), client_bucket(ip));
+        match self.limiter.hit(&key, rate).await {
+            Decision::Allowed => Ok(Request::from_parts(parts, body)),
+            Decision::Limited { retry_after } => {
+                tracing::info!(route = path.as_str(), client = %ip, "rate limit exceeded");
+                metrics().rate_limited(&parts.method, route);
+                Err(AppError::too_many_requests(retry_after).into_response())
+            }
         }
     }
 }

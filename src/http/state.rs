@@ -49,6 +49,10 @@ pub struct Inner {
     pub ai: AiProviders,
     /// Client IPs allowed on the system-prompt routes.
     pub prompt_admins: Vec<IpNet>,
+    /// Client IPs that may read `/metrics` on the main port.
+    pub metrics_allow: Vec<IpNet>,
+    /// The serialised OpenAPI document, set once by `app()`.
+    openapi_json: std::sync::OnceLock<axum::body::Bytes>,
 }
 
 impl std::ops::Deref for AppState {
@@ -78,11 +82,29 @@ impl AppState {
             outbound,
             ai: ai_providers(&settings)?,
             prompt_admins: settings.prompt_admins()?,
+            metrics_allow: settings.metrics_allow()?,
+            openapi_json: std::sync::OnceLock::new(),
             parse_permits: tokio::sync::Semaphore::new(2),
             store,
             settings,
             secrets,
         })))
+    }
+}
+
+impl AppState {
+    /// Keeps the OpenAPI document the docs routes serve (the first one set wins;
+    /// every `app()` of one build makes the same document).
+    pub fn set_openapi_json(&self, json: axum::body::Bytes) {
+        let _ = self.openapi_json.set(json);
+    }
+
+    /// The OpenAPI document (`{}` before `app()` set it).
+    pub fn openapi_json(&self) -> axum::body::Bytes {
+        self.openapi_json
+            .get()
+            .cloned()
+            .unwrap_or_else(|| axum::body::Bytes::from_static(b"{}"))
     }
 }
 

@@ -60,7 +60,7 @@ impl Beds24Client {
             .request(reqwest::Method::GET, url.clone())?
             .header("token", token)
             .header("Accept", "application/json");
-        self.http.send_json(request).await
+        self.http.send_json("beds24", request).await
     }
 
     /// A short-lived token from the stored refresh token.
@@ -70,7 +70,7 @@ impl Beds24Client {
             .http
             .request(reqwest::Method::GET, url)?
             .header("refreshToken", &self.credential);
-        let body = match self.http.send_json(request).await {
+        let body = match self.http.send_json("beds24", request).await {
             Err(OutboundError::Status(400 | 401 | 403)) => return Err(PmsError::Unauthorized),
             other => other?,
         };

@@ -11,6 +11,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
 use crate::domain::endpoint::is_public_ip;
+use crate::metrics::metrics;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -125,29 +126,51 @@ impl Outbound {
     }
 
     /// Sends, requires a 2xx, and reads the body up to the size cap.
+    /// `provider` names the third party in the outbound-call metrics.
     pub async fn send_json(
         &self,
+        provider: &'static str,
         request: reqwest::RequestBuilder,
     ) -> Result<serde_json::Value, OutboundError> {
-        let mut response = request.send().await.map_err(map_error)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(OutboundError::Status(status.as_u16()));
-        }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
-        {
+        let result = read_json(request).await;
+        metrics().outbound(provider, outcome(&result));
+        result
+    }
+}
+
+async fn read_json(request: reqwest::RequestBuilder) -> Result<serde_json::Value, OutboundError> {
+    let mut response = request.send().await.map_err(map_error)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(OutboundError::Status(status.as_u16()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(OutboundError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(map_error)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(OutboundError::TooLarge);
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(map_error)? {
-            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(OutboundError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        serde_json::from_slice(&body).map_err(|e| OutboundError::Decode(e.to_string()))
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| OutboundError::Decode(e.to_string()))
+}
+
+/// The metrics label of a call's result.
+pub fn outcome<T>(result: &Result<T, OutboundError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(OutboundError::Status(code)) if *code < 500 => "status_4xx",
+        Err(OutboundError::Status(_)) => "status_5xx",
+        Err(OutboundError::Timeout) => "timeout",
+        Err(OutboundError::Connection(_)) => "connection",
+        Err(OutboundError::TooLarge) => "too_large",
+        Err(OutboundError::Decode(_)) => "decode",
+        Err(OutboundError::Forbidden(_)) => "forbidden",
     }
 }
 

@@ -135,7 +135,7 @@ impl SmoobuClient {
             }
             None => request.header("Api-Key", &self.key),
         };
-        match self.http.send_json(request).await {
+        match self.http.send_json("smoobu", request).await {
             Err(OutboundError::Status(401 | 403)) => Err(PmsError::Unauthorized),
             other => Ok(other?),
         }

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use tokio::sync::oneshot;
 
+use crate::metrics::metrics;
+
 /// Cost of new hashes, as Python's `bcrypt.gensalt()`.
 pub const COST: u32 = 12;
 
@@ -101,10 +103,15 @@ impl PasswordHasher {
             if !done.is_closed() {
                 let _ = done.send(work());
             }
+            metrics().bcrypt_queue_change(-1);
         });
-        self.jobs.try_send(job).map_err(|err| match err {
-            mpsc::TrySendError::Full(_) => HashError::Busy,
-            mpsc::TrySendError::Disconnected(_) => HashError::Pool,
+        metrics().bcrypt_queue_change(1);
+        self.jobs.try_send(job).map_err(|err| {
+            metrics().bcrypt_queue_change(-1);
+            match err {
+                mpsc::TrySendError::Full(_) => HashError::Busy,
+                mpsc::TrySendError::Disconnected(_) => HashError::Pool,
+            }
         })?;
         result.await.map_err(|_| HashError::Pool)
     }

@@ -51,14 +51,18 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                return StoreError::Conflict("unique constraint");
+            }
+            _ => {}
+        }
+        crate::metrics::metrics().db_query_error();
+        match &err {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict("unique constraint")
-            }
             _ => StoreError::Other(err.to_string()),
         }
     }
@@ -85,6 +89,14 @@ impl Store {
     /// Closes the pool (shutdown); later calls fail as unavailable.
     pub async fn close(&self) {
         self.db.close().await;
+    }
+
+    /// Connections the pool holds and how many of them are idle (metrics).
+    pub fn pool_state(&self) -> (u32, usize) {
+        match &self.db {
+            Db::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
     }
 
     pub fn engine(&self) -> Engine {

@@ -28,7 +28,7 @@ fn row(cells: &[&str]) -> Vec<String> {
 }
 
 /// The shape of the original's catalogue export, in header mode.
-fn catalogue(count: usize) -> Vec<u8> {
+pub(crate) fn catalogue(count: usize) -> Vec<u8> {
     let mut rows = vec![row(&[
         "ID",
         "Nombre",
@@ -50,7 +50,7 @@ fn catalogue(count: usize) -> Vec<u8> {
     xlsx(&rows)
 }
 
-async fn post_file(
+pub(crate) async fn post_file(
     app: &TestApp,
     token: &str,
     path: &str,

@@ -16,6 +16,7 @@ mod heatmap;
 mod import;
 mod infra;
 mod late_checkins;
+mod metrics;
 mod migrations;
 mod openapi;
 mod smoobu;

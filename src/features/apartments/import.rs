@@ -19,6 +19,7 @@ use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::{UploadRules, XlsxUpload};
 use crate::http::state::AppState;
+use crate::metrics::metrics;
 use crate::store::ApartmentUpsert;
 
 /// The apartments spreadsheet: field `file`.
@@ -46,7 +47,11 @@ async fn parse_upload(
         .await?;
     let columns = ColumnOverride::from_settings(stored.as_ref());
     off_thread(state, move || match read_rows(&bytes, &Limits::default()) {
-        Ok(rows) => parse(&rows, columns),
+        Ok(rows) => {
+            // The first row is the header.
+            metrics().rows_parsed("apartments", rows.len().saturating_sub(1));
+            parse(&rows, columns)
+        }
         Err(err) => Parsed {
             apartments: Vec::new(),
             errors: vec![err.to_string()],

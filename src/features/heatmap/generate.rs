@@ -22,6 +22,7 @@ use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::{FilePart, FormRules, MultipartForm};
 use crate::http::state::AppState;
 use crate::integrations::pms::{DateField, PmsClient, Reservation, ReservationQuery};
+use crate::metrics::metrics;
 
 const MSG_NO_PMS: &str = "No hay PMS conectado. Usa el endpoint XLSX.";
 const MSG_UNDECRYPTABLE: &str = "No se pudo descifrar la API key del PMS.";
@@ -204,6 +205,7 @@ fn read_file(
         SheetDatesError::Sheet(inner) => inner.to_string(),
         other => other.to_string(),
     })?;
+    metrics().rows_parsed("heatmap", dates.dates.len() + dates.dropped);
     dates.dates.into_iter().for_each(&mut count);
     Ok(dropped_warning(dates.dropped))
 }

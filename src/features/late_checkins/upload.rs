@@ -18,6 +18,7 @@ use crate::http::auth::AuthUser;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::{UploadRules, XlsxUpload};
 use crate::http::state::AppState;
+use crate::metrics::metrics;
 
 /// The reservations spreadsheet: field `file`.
 pub enum ReservationsSheet {}
@@ -52,6 +53,7 @@ pub fn read_reservations(
     let overrides = overrides(settings);
     let mut columns: Option<Option<Vec<usize>>> = None;
     let mut parser = SheetParser::new(&overrides);
+    let mut rows = 0;
     let read = for_each_row_after_header(
         bytes,
         &Limits::default(),
@@ -62,10 +64,12 @@ pub fn read_reservations(
                 .is_none_or(|c| c.contains(&(column as usize)))
         },
         |index, cells| {
+            rows += 1;
             parser.row(index, &cells);
             parser.retain(&keep_row);
         },
     );
+    metrics().rows_parsed("late_checkins", rows);
     match read {
         Ok(()) => parser.finish(),
         Err(err) => Parsed::fatal(err.to_string()),

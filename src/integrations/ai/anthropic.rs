@@ -92,7 +92,7 @@ impl AiClient for AnthropicClient {
             ));
         }
         let answer = connection
-            .post_json(url, headers, &request_body(request))
+            .post_json("anthropic", url, headers, &request_body(request))
             .await?;
         parse_answer(&answer)
     }

@@ -90,7 +90,7 @@ impl AiClient for GeminiClient {
             ));
         }
         let answer = connection
-            .post_json(url, headers, &request_body(request))
+            .post_json("gemini", url, headers, &request_body(request))
             .await?;
         parse_answer(&answer)
     }

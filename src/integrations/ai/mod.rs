@@ -127,6 +127,7 @@ impl Connection {
     /// failure classified.
     pub async fn post_json(
         &self,
+        provider: &'static str,
         url: Url,
         headers: Vec<(HeaderName, HeaderValue)>,
         body: &Value,
@@ -144,8 +145,11 @@ impl Connection {
             request = request.header(name, value);
         }
         // Also bounds reading the body, whatever reqwest counts.
-        match tokio::time::timeout(self.timeout, self.http.send_json(request)).await {
-            Err(_) => Err(AiError::Timeout),
+        match tokio::time::timeout(self.timeout, self.http.send_json(provider, request)).await {
+            Err(_) => {
+                crate::metrics::metrics().outbound(provider, "timeout");
+                Err(AiError::Timeout)
+            }
             Ok(answer) => answer.map_err(|e| AiError::from_outbound(e, key)),
         }
     }

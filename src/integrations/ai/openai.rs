@@ -78,7 +78,7 @@ impl AiClient for OpenAiClient {
             ));
         }
         let answer = connection
-            .post_json(url, headers, &request_body(request))
+            .post_json("openai", url, headers, &request_body(request))
             .await?;
         parse_answer(&answer)
     }
