@@ -15,7 +15,9 @@ use rand::RngCore;
 use crate::store::Engine;
 
 mod ai;
+mod forms;
 pub use ai::AiSettings;
+pub use forms::{FormsSettings, SmtpTls};
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "./data/stay-sidekick.db";
@@ -102,6 +104,8 @@ pub struct Settings {
     pub gmail_app_password: Option<String>,
     #[command(flatten)]
     pub ai: AiSettings,
+    #[command(flatten)]
+    pub forms: FormsSettings,
 }
 
 /// A comma-separated list of IPs and CIDRs.
@@ -220,6 +224,7 @@ impl Settings {
     pub fn validate(&self) -> anyhow::Result<()> {
         Rate::parse(&self.rate_limit_contact).context("RATE_LIMIT_CONTACT")?;
         Rate::parse(&self.rate_limit_default).context("RATE_LIMIT_DEFAULT")?;
+        self.forms.validate()?;
         self.trusted_proxies()?;
         if self.jwt_access_token_hours == 0 {
             bail!("JWT_ACCESS_TOKEN_HOURS must be at least 1");
