@@ -1,7 +1,7 @@
 //! What a stored submission becomes on each channel (original-domain.md 7.4):
 //! the access request's e-mail, and the Discord embeds of both forms.
 
-use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{AccessRequest, ContactMessage};
@@ -19,12 +19,7 @@ pub type Embed = Value;
 /// Python's `isoformat()` of an aware UTC instant: `+00:00`, microseconds
 /// only when there are any.
 pub fn iso_timestamp(at: DateTime<Utc>) -> String {
-    let format = if at.nanosecond() == 0 {
-        SecondsFormat::Secs
-    } else {
-        SecondsFormat::Micros
-    };
-    at.to_rfc3339_opts(format, false)
+    crate::domain::format::iso(at)
 }
 
 fn field(name: &str, value: &str, inline: bool) -> Value {
