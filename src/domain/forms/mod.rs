@@ -98,8 +98,8 @@ fn boolean(value: &Value) -> Result<bool, &'static str> {
         Value::Bool(b) => Ok(*b),
         Value::Null => Err(MSG_NULL),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f == 1.0 => Ok(true),
-            Some(f) if f == 0.0 => Ok(false),
+            Some(1.0) => Ok(true),
+            Some(0.0) => Ok(false),
             _ => Err(MSG_NOT_BOOLEAN),
         },
         Value::String(s) if TRUTHY.contains(&s.as_str()) => Ok(true),
