@@ -193,6 +193,19 @@ async fn validation_messages_are_the_originals(db: TestDb) {
             "El correo electrónico no es válido."
         ]
     );
+    // Strict JSON, as login: a cross-site text/plain post is 415.
+    let (token, cookie) = app.csrf().await;
+    let plain = app
+        .client
+        .post(app.url("/api/contact"))
+        .header("X-CSRF-Token", token)
+        .header("Cookie", cookie)
+        .header("Content-Type", "text/plain")
+        .body(access_body().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 415);
     let response = post_form(app, "/api/contacto", &json!({})).await;
     assert_eq!(response.status(), 400);
     assert_eq!(
