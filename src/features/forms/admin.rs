@@ -133,7 +133,7 @@ fn page_param(
 #[utoipa::path(get, path = "/api/solicitudes", operation_id = "forms_list", tag = "formularios",
     security(("bearer" = [])),
     params(
-        ("pagina" = Option<i64>, Query, minimum = 1, description = "Page, from 1"),
+        ("pagina" = Option<i64>, Query, minimum = 1, maximum = 2147483647, description = "Page, from 1"),
         ("por_pagina" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
     ),
     responses(

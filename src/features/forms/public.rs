@@ -30,6 +30,15 @@ fn country_schema() -> utoipa::openapi::Object {
     one_of_schema(COUNTRY_CODES, false)
 }
 
+/// A boolean that must be `true` (the privacy tick).
+fn true_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .build()
+}
+
 /// `POST /api/contact` body (unknown keys are ignored). Every text is read
 /// with Python's `str()` and cleaned first.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -49,11 +58,14 @@ pub struct AccessRequestBody {
     /// HTML stripped, cut to 2000 characters.
     pub message: Option<String>,
     /// Must be true.
+    #[schema(schema_with = true_schema)]
     pub privacy_accepted: bool,
     #[schema(min_length = 1, max_length = 2048)]
     pub turnstile_token: String,
-    /// Honeypot: leave empty. Filled, the answer is the same success and nothing happens.
-    pub website: Option<String>,
+    /// Honeypot: omit it or send `""`. Any other value gets the same success
+    /// answer and nothing happens.
+    #[schema(value_type = Value, required = false)]
+    pub website: Option<Value>,
 }
 
 /// `POST /api/contacto` body (unknown keys are ignored).
@@ -71,8 +83,9 @@ pub struct ContactRequestBody {
     pub mensaje: String,
     #[schema(min_length = 1, max_length = 2048)]
     pub turnstile_token: String,
-    /// Honeypot: leave empty.
-    pub website: Option<String>,
+    /// Honeypot: omit it or send `""` (any other value: success, nothing happens).
+    #[schema(value_type = Value, required = false)]
+    pub website: Option<Value>,
 }
 
 fn to_data(value: &impl Serialize) -> Result<Value, AppError> {
