@@ -125,8 +125,10 @@ ACCEPTED = [
      "special-use domains (RFC 6761) are refused, which format: email does not state"),
     ("ST202", "POST /api/contact", 422, "company_name: Length must be between 1 and 150.",
      "company_name is HTML-stripped and whitespace-collapsed before its length check"),
+    ("ST202", "POST /api/contact", 422, "turnstile_token: Length must be between 1 and 2048.",
+     "the token is trimmed before its 1-2048 check (original-api.md 3.7)"),
     ("ST202", "POST /api/contacto", 422, "Length must be between",
-     "nombre and mensaje are HTML-stripped and whitespace-collapsed before their length checks"),
+     "nombre and mensaje are HTML-stripped and whitespace-collapsed, the token trimmed, before their length checks"),
     # use_after_free: DELETE /api/apartamentos/{id} is a soft delete and GET reads
     # soft-deleted apartments too (activo=false), as the original does.
     ("ST301", "GET /api/apartamentos/{apartamento_id}", 200, "",

@@ -52,7 +52,7 @@ pub struct AccessRequestBody {
     #[schema(schema_with = country_schema)]
     pub country_code: String,
     /// Valid for `country_code` (or international); answered in E.164.
-    #[schema(pattern = "^[0-9+() .-]{4,20}$")]
+    #[schema(pattern = "^[0-9+().-][0-9+() .-]{2,18}[0-9+().-]$")]
     pub phone: String,
     pub is_member: bool,
     /// HTML stripped, cut to 2000 characters.
