@@ -5,6 +5,7 @@
 //! than `SOLICITUDES_RETENTION_DAYS`. A submission wakes it at once; else it
 //! runs every `OUTBOX_POLL_MS`, and after a restart it picks up what is due.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,18 +60,22 @@ impl Channels {
 }
 
 /// The handle kept in `AppState`: wakes the notifier, stops it on drop.
+/// A send in flight is finished and recorded first (so its row is not left
+/// leased); an idle notifier stops at once.
 pub struct Outbox {
     pub channels: Channels,
     wake: Arc<Notify>,
+    stop: Arc<AtomicBool>,
     task: Mutex<Option<AbortHandle>>,
 }
 
 impl Drop for Outbox {
     fn drop(&mut self) {
-        if let Ok(mut task) = self.task.lock()
-            && let Some(task) = task.take()
-        {
-            task.abort();
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        if let Ok(mut task) = self.task.lock() {
+            // Detached: it ends after its current delivery.
+            task.take();
         }
     }
 }
@@ -80,6 +85,7 @@ impl Outbox {
         Outbox {
             channels,
             wake: Arc::new(Notify::new()),
+            stop: Arc::new(AtomicBool::new(false)),
             task: Mutex::new(None),
         }
     }
@@ -102,6 +108,7 @@ impl Outbox {
             channels: self.channels.clone(),
             settings: settings.forms.clone(),
             wake: self.wake.clone(),
+            stop: self.stop.clone(),
         };
         *task = Some(tokio::spawn(worker.run()).abort_handle());
     }
@@ -112,6 +119,7 @@ struct Worker {
     channels: Channels,
     settings: FormsSettings,
     wake: Arc<Notify>,
+    stop: Arc<AtomicBool>,
 }
 
 /// The delay before attempt `attempts + 1`: base, doubling, at most an hour.
@@ -124,13 +132,20 @@ pub fn retry_delay(base: Duration, attempts: i32) -> Duration {
 impl Worker {
     async fn run(self) {
         let poll = Duration::from_millis(self.settings.outbox_poll_ms);
-        loop {
+        while !self.stopped() {
             self.round().await;
+            if self.stopped() {
+                break;
+            }
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
             }
         }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
     }
 
     async fn round(&self) {
@@ -154,6 +169,10 @@ impl Worker {
                 return;
             }
             for delivery in claimed {
+                if self.stopped() {
+                    // Left leased: another notifier takes it when the lease ends.
+                    return;
+                }
                 self.deliver(delivery).await;
             }
         }

@@ -215,7 +215,35 @@ async fn validation_messages_are_the_originals(db: TestDb) {
     assert!(env.turnstile.received_requests().await.unwrap().is_empty());
 }
 
+/// `RATE_LIMIT_CONTACT` on `/api/contact`, 10/hour on `/api/contacto`, per
+/// client IP and counted before CSRF (rejected requests count too).
+async fn both_forms_are_rate_limited_per_ip(db: TestDb) {
+    let env = super::env(db).await;
+    let app = &env.app;
+    let post = |path: &'static str| async move {
+        app.client
+            .post(app.url(path))
+            .json(&contact_body())
+            .send()
+            .await
+            .unwrap()
+    };
+    // The test settings allow 1000/hour on /api/contact; /api/contacto keeps 10/hour.
+    for _ in 0..10 {
+        assert_eq!(post("/api/contacto").await.status(), 403);
+    }
+    let limited = post("/api/contacto").await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        envelope(limited).await,
+        vec!["Demasiadas solicitudes. Inténtalo más tarde."]
+    );
+    assert_eq!(post("/api/contact").await.status(), 403, "its own counter");
+}
+
 on_forms_databases!(
+    both_forms_are_rate_limited_per_ip,
     list_is_paginated_and_only_for_superadmins,
     csrf_is_required_on_both_forms,
     validation_messages_are_the_originals,

@@ -78,7 +78,8 @@ async fn a_restarted_instance_delivers_what_the_first_could_not(db: TestDb) {
         .await;
     let smtp = SmtpSink::start_on("127.0.0.1:0").await;
     let mut settings = forms_settings(&db, &turnstile, &discord, smtp.addr.port());
-    settings.forms.outbox_retry_base_ms = 300;
+    // The first retry is not due before the first instance stops.
+    settings.forms.outbox_retry_base_ms = 2000;
     let first = TestApp::spawn_with(db, settings.clone()).await;
     assert_eq!(
         post_form(&first, "/api/contacto", &contact_body())
@@ -268,3 +269,24 @@ on_forms_databases!(
     turnstile_down_or_slow_is_refused_quickly,
     submissions_past_retention_are_purged,
 );
+
+/// `RATE_LIMIT_CONTACT` sets `/api/contact`'s limit.
+#[tokio::test]
+async fn rate_limit_contact_sets_the_access_request_limit() {
+    let db = TestDb::sqlite();
+    let turnstile = turnstile().await;
+    let discord = MockServer::start().await;
+    let mut settings = forms_settings(&db, &turnstile, &discord, closed_port().await);
+    settings.rate_limit_contact = "2/hour".into();
+    let app = TestApp::spawn_with(db, settings).await;
+    for expected in [403, 403, 429] {
+        let response = app
+            .client
+            .post(app.url("/api/contact"))
+            .json(&access_body())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected);
+    }
+}
