@@ -38,11 +38,9 @@ async fn failing_channels_answer_fast_and_deliver_later(db: TestDb) {
     let started = Instant::now();
     let response = post_form(&app, "/api/contact", &access_body()).await;
     assert_eq!(response.status(), 200);
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    let answered = started.elapsed();
+    assert!(answered < Duration::from_secs(1), "{answered:?}");
+    eprintln!("answered in {answered:?} with SMTP down and Discord failing");
     // SMTP comes up later, on the port it was configured with.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let smtp = SmtpSink::start_on(&format!("127.0.0.1:{port}")).await;
@@ -51,6 +49,10 @@ async fn failing_channels_answer_fast_and_deliver_later(db: TestDb) {
         items[0].deliveries.iter().all(|d| d.state == "enviado")
     })
     .await;
+    eprintln!(
+        "both channels delivered {:?} after the submission",
+        started.elapsed()
+    );
     assert_eq!(smtp.count(), 1);
     let (items, _) = app.store().submissions(1, 1).await.unwrap();
     let discord_row = items[0]
