@@ -96,7 +96,7 @@ pub struct Settings {
     /// Longest heat-map range, in days counted inclusive (longer: 422).
     #[arg(long, env = "HEATMAP_MAX_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=36_600))]
     pub heatmap_max_days: u32,
-    /// Gmail account for late check-in emails (with GMAIL_APP_PASSWORD; only reported today).
+    /// SMTP login and sender of the access-request e-mails (with GMAIL_APP_PASSWORD and MAIL_RECIPIENT); also `gmail_configurado`.
     #[arg(long, env = "GMAIL_USER")]
     pub gmail_user: Option<String>,
     /// App password of GMAIL_USER.
