@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::features::apartments::{catalogue, import, pms_config, sync};
+use crate::features::forms::{admin as forms_admin, public as forms_public};
 use crate::features::heatmap::{generate as heatmap_generate, settings as heatmap_settings};
 use crate::features::late_checkins::{
     status as late_status, templates as late_templates, upload as late_upload,
@@ -39,6 +40,7 @@ use crate::http::state::AppState;
         (name = "vault", description = "Guest-message templates and their AI helpers"),
         (name = "heatmap", description = "Day-by-day load from the PMS or spreadsheets, and its settings"),
         (name = "checkin-tardio", description = "Late check-ins: the day's arrivals, a spreadsheet's late ones, their message templates"),
+        (name = "formularios", description = "The static site's public forms, and what they received (superadmins)"),
     )
 )]
 struct ApiDoc;
@@ -183,6 +185,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::csrf_token))
         .routes(routes!(auth::login))
         .routes(routes!(auth::validacion))
+        .routes(routes!(forms_public::access_request))
+        .routes(routes!(forms_public::contact))
+        .routes(routes!(forms_admin::list))
+        .routes(routes!(forms_admin::mark_handled))
         .routes(routes!(companies::list, companies::create))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::delete, users::change_role))

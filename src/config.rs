@@ -15,8 +15,10 @@ use rand::RngCore;
 use crate::store::Engine;
 
 mod ai;
+mod forms;
 mod ops;
 pub use ai::AiSettings;
+pub use forms::{FormsSettings, SmtpTls};
 pub use ops::OpsSettings;
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
@@ -96,7 +98,7 @@ pub struct Settings {
     /// Longest heat-map range, in days counted inclusive (longer: 422).
     #[arg(long, env = "HEATMAP_MAX_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=36_600))]
     pub heatmap_max_days: u32,
-    /// Gmail account for late check-in emails (with GMAIL_APP_PASSWORD; only reported today).
+    /// SMTP login and sender of the access-request e-mails (with GMAIL_APP_PASSWORD and MAIL_RECIPIENT); also `gmail_configurado`.
     #[arg(long, env = "GMAIL_USER")]
     pub gmail_user: Option<String>,
     /// App password of GMAIL_USER.
@@ -106,6 +108,8 @@ pub struct Settings {
     pub ai: AiSettings,
     #[command(flatten)]
     pub ops: OpsSettings,
+    #[command(flatten)]
+    pub forms: FormsSettings,
 }
 
 /// A comma-separated list of IPs and CIDRs.
@@ -229,6 +233,7 @@ impl Settings {
     pub fn validate(&self) -> anyhow::Result<()> {
         Rate::parse(&self.rate_limit_contact).context("RATE_LIMIT_CONTACT")?;
         Rate::parse(&self.rate_limit_default).context("RATE_LIMIT_DEFAULT")?;
+        self.forms.validate()?;
         self.trusted_proxies()?;
         if self.jwt_access_token_hours == 0 {
             bail!("JWT_ACCESS_TOKEN_HOURS must be at least 1");

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod features;
 pub mod http;
 pub mod integrations;
+pub mod jobs;
 pub mod logging;
 pub mod metrics;
 pub mod security;
@@ -36,7 +37,15 @@ pub async fn build_state(settings: config::Settings) -> anyhow::Result<AppState>
     let (store, report) = store::connect(&url).await?;
     log_migrations(&url, &report);
     let limiter = http::ratelimit::RateLimiter::from_settings(&settings).await?;
-    AppState::new(settings, secrets, store, limiter)
+    if config::FormsSettings::given(&settings.forms.turnstile_secret_key).is_none() {
+        tracing::warn!(
+            "TURNSTILE_SECRET_KEY is unset: the public forms will be refused (captcha failed)"
+        );
+    }
+    let state = AppState::new(settings, secrets, store, limiter)?;
+    // The public forms' notifier: stops when the last clone of the state drops.
+    state.outbox.start(state.store.clone(), &state.settings);
+    Ok(state)
 }
 
 fn log_migrations(url: &str, report: &store::MigrationReport) {

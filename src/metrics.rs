@@ -240,7 +240,8 @@ impl Metrics {
     }
 
     /// One call to a third party. `outcome`: `ok`, `status_4xx`, `status_5xx`,
-    /// `timeout`, `connection`, `too_large`, `decode` or `forbidden`.
+    /// `timeout`, `connection`, `too_large`, `decode`, `forbidden`, or `error`
+    /// (SMTP).
     pub fn outbound(&self, provider: &'static str, outcome: &'static str) {
         self.outbound
             .get_or_create(&OutboundLabels { provider, outcome })

@@ -5,6 +5,7 @@ pub mod apartments_xlsx;
 pub mod dates;
 pub mod endpoint;
 pub mod format;
+pub mod forms;
 pub mod heatmap;
 pub mod json;
 pub mod late_checkins;

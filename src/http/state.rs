@@ -6,13 +6,18 @@ use ipnet::IpNet;
 
 use axum::extract::FromRef;
 
+use crate::config::FormsSettings;
 use crate::config::{Secrets, Settings};
 use crate::http::cache::BodyCache;
 use crate::http::client_ip::TrustedProxies;
 use crate::http::ratelimit::RateLimiter;
 use crate::integrations::ai::{AiEndpoints, AiProviders};
+use crate::integrations::discord::Discord;
 use crate::integrations::http::Outbound;
+use crate::integrations::mail::{Mailer, SmtpConfig, SmtpMailer};
 use crate::integrations::pms_factory::PmsFactory;
+use crate::integrations::turnstile::{CaptchaVerifier, Turnstile};
+use crate::jobs::outbox::{Channels, Outbox};
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
@@ -53,6 +58,10 @@ pub struct Inner {
     pub metrics_allow: Vec<IpNet>,
     /// The serialised OpenAPI document, set once by `app()`.
     openapi_json: std::sync::OnceLock<axum::body::Bytes>,
+    /// The public forms' captcha check (Turnstile).
+    pub captcha: Arc<dyn CaptchaVerifier>,
+    /// The public forms' notifier (started by `build_state`).
+    pub outbox: Outbox,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,7 +79,23 @@ impl AppState {
         limiter: RateLimiter,
     ) -> anyhow::Result<Self> {
         let outbound = Outbound::new(settings.allow_private_pms_endpoints)?;
+        // Operator-configured endpoints (Turnstile, webhooks) may be private.
+        let operator = Outbound::new(true)?;
+        let forms = &settings.forms;
         Ok(AppState(Arc::new(Inner {
+            captcha: Arc::new(Turnstile::new(
+                operator.clone(),
+                url::Url::parse(&forms.turnstile_verify_url)?,
+                forms.turnstile_secret_key.as_deref(),
+                std::time::Duration::from_millis(forms.turnstile_timeout_ms),
+            )),
+            outbox: Outbox::new(Channels {
+                mail: mailer(&settings)?,
+                webhooks: Arc::new(Discord::new(operator)),
+                access_webhook: FormsSettings::given(&forms.discord_webhook_url).map(String::from),
+                contact_webhook: FormsSettings::given(&forms.discord_webhook_contact_url)
+                    .map(String::from),
+            }),
             tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
             csrf: CsrfKey::new(&secrets.secret_key),
             hasher: PasswordHasher::new(settings.bcrypt_permits()),
@@ -129,4 +154,27 @@ fn ai_providers(settings: &Settings) -> anyhow::Result<AiProviders> {
         Outbound::new(true)?,
         Outbound::new(settings.allow_private_pms_endpoints)?,
     ))
+}
+
+/// The access requests' mailer, when `GMAIL_USER`, `GMAIL_APP_PASSWORD` and
+/// `MAIL_RECIPIENT` are all set.
+fn mailer(settings: &Settings) -> anyhow::Result<Option<Arc<dyn Mailer>>> {
+    let forms = &settings.forms;
+    let (Some(user), Some(password), Some(recipient)) = (
+        FormsSettings::given(&settings.gmail_user),
+        FormsSettings::given(&settings.gmail_app_password),
+        FormsSettings::given(&forms.mail_recipient),
+    ) else {
+        return Ok(None);
+    };
+    let mailer = SmtpMailer::new(SmtpConfig {
+        host: &forms.smtp_host,
+        port: forms.smtp_port,
+        tls: forms.smtp_tls_mode()?,
+        user,
+        password,
+        recipient,
+        timeout: std::time::Duration::from_secs(forms.smtp_timeout_seconds),
+    })?;
+    Ok(Some(Arc::new(mailer)))
 }

@@ -4,7 +4,10 @@
 
 pub mod ai;
 pub mod beds24;
+pub mod discord;
 pub mod http;
+pub mod mail;
 pub mod pms;
 pub mod pms_factory;
 pub mod smoobu;
+pub mod turnstile;

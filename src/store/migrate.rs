@@ -43,6 +43,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "zona_horaria",
         include_str!("../../migrations/postgres/0006_zona_horaria.sql"),
     ),
+    (
+        8,
+        "solicitudes",
+        include_str!("../../migrations/postgres/0008_solicitudes.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -75,6 +80,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         6,
         "zona_horaria",
         include_str!("../../migrations/sqlite/0006_zona_horaria.sql"),
+    ),
+    (
+        8,
+        "solicitudes",
+        include_str!("../../migrations/sqlite/0008_solicitudes.sql"),
     ),
 ];
 

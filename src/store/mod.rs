@@ -1,7 +1,8 @@
 //! Storage: one [`Store`] shaped by the service's use cases. Its methods are
 //! grouped by area, one file each holding its SQL: `identity.rs` (who is
 //! calling), `users.rs`, `companies.rs`, `catalogue.rs`, `integrations.rs`,
-//! `vault.rs`, `late_templates.rs`, `ai.rs`. The SQL is written once for both engines; `engine.rs`
+//! `vault.rs`, `late_templates.rs`, `ai.rs`, `forms.rs` (public form
+//! submissions and their outbox). The SQL is written once for both engines; `engine.rs`
 //! is the one place where SQLite and PostgreSQL differ. Every tenant-scoped
 //! method takes the company id as an explicit argument, so a query that
 //! forgets the tenant cannot be written by accident.
@@ -10,6 +11,7 @@ mod ai;
 mod catalogue;
 mod companies;
 mod engine;
+mod forms;
 mod identity;
 mod integrations;
 mod late_templates;
@@ -25,6 +27,7 @@ pub use catalogue::{
     Apartment, ApartmentChanges, ApartmentUpsert, NewApartment, SyncLog, SyncLogFor, UpsertReport,
 };
 pub use companies::{Company, DEFAULT_MAX_USERS, NewCompany, max_users};
+pub use forms::{ClaimedDelivery, Delivery, Submission};
 pub use integrations::{AiConfig, PmsConfig, PmsSettings};
 pub use late_templates::LateTemplate;
 pub use migrate::{MigrationReport, migrate_postgres, migrate_sqlite};

@@ -12,6 +12,7 @@ mod auth;
 mod beds24;
 mod cli;
 mod extractors;
+mod forms;
 mod heatmap;
 mod import;
 mod infra;

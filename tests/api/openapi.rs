@@ -6,8 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
+use stay_sidekick::domain::forms;
 use stay_sidekick::domain::validation::{FieldErrors, MSG_REQUIRED, MSG_UNKNOWN};
 use stay_sidekick::features::apartments::{catalogue, pms_config};
+use stay_sidekick::features::forms::admin as forms_admin;
 use stay_sidekick::features::heatmap::settings as heatmap;
 use stay_sidekick::features::late_checkins::templates as late_templates;
 use stay_sidekick::features::profile::{account, integrations, settings};
@@ -225,6 +227,45 @@ fn bodies() -> Vec<Body> {
                 json!({"nombre": "Aviso", "contenido": "Hola"}),
             )
         },
+        Body {
+            lenient_types: true,
+            required_messages: &[
+                "El nombre de la empresa es obligatorio.",
+                "El correo de la empresa es obligatorio.",
+                "El código de país es obligatorio.",
+                "El teléfono es obligatorio.",
+                "Indica si ya eres miembro.",
+                "El token de verificación es obligatorio.",
+                "Debes aceptar la política de privacidad.",
+            ],
+            ..body(
+                "AccessRequestBody",
+                |v| from_field_errors(forms::parse_access_request(v)),
+                json!({"company_name": "Acme", "company_email": "ops@acme.es",
+                    "country_code": "ES", "phone": "+34612345678", "is_member": false,
+                    "turnstile_token": "t", "privacy_accepted": true}),
+            )
+        },
+        Body {
+            lenient_types: true,
+            required_messages: &[
+                "El nombre es obligatorio.",
+                "El correo electrónico es obligatorio.",
+                "El mensaje es obligatorio.",
+                "El token de verificación es obligatorio.",
+            ],
+            ..body(
+                "ContactRequestBody",
+                |v| from_field_errors(forms::parse_contact(v)),
+                json!({"nombre": "Ana", "email": "ana@cliente.es",
+                    "mensaje": "Un mensaje largo", "turnstile_token": "t"}),
+            )
+        },
+        body(
+            "HandledRequest",
+            |v| from_field_errors(forms_admin::parse_handled(v)),
+            json!({"atendida": true}),
+        ),
         body(
             "TranslateRequest",
             |v| from_field_errors(ai::parse_translate(v)),

@@ -12,12 +12,14 @@ use uuid::Uuid;
 
 mod catalogue_and_integrations;
 mod engine_and_companies;
+mod forms;
 mod identity;
 mod users;
 mod vault_and_ai;
 
 use catalogue_and_integrations::*;
 use engine_and_companies::*;
+use forms::*;
 use identity::*;
 use users::*;
 use vault_and_ai::*;
@@ -95,4 +97,6 @@ contract!(
     ai_quota_holds_under_concurrent_reservations,
     ai_weekly_quota_counts_seven_days,
     system_prompts_round_trip,
+    submission_deliveries_are_claimed_once_then_retried_or_given_up,
+    submissions_are_paged_marked_and_purged,
 );

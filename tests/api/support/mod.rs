@@ -4,6 +4,8 @@
 // Some fields are held only so they drop with the app (database, server).
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -51,6 +53,7 @@ pub fn settings(database_url: &str) -> Settings {
         gmail_app_password: None,
         ai: Default::default(),
         ops: Default::default(),
+        forms: Default::default(),
     }
 }
 
@@ -114,6 +117,15 @@ impl TestDb {
     pub fn url(&self) -> &str {
         match self {
             TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    /// The same database for a second app, without owning it (dropping the
+    /// alias leaves the database to its owner).
+    pub fn alias(&self) -> TestDb {
+        TestDb::Sqlite {
+            dir: tempfile::tempdir().expect("temp dir"),
+            url: self.url().to_string(),
         }
     }
 
@@ -330,6 +342,19 @@ impl TestApp {
         body["token"].as_str().expect("token").to_string()
     }
 
+    /// Stops the server and drops its state (the outbox stops with it),
+    /// keeping the database for a "restarted" app.
+    pub async fn shutdown(mut self) -> TestDb {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
+        let TestApp { db, .. } = self;
+        db
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -468,5 +493,35 @@ macro_rules! on_both_databases {
     };
     ($($case:ident),* $(,)?) => {
         $crate::on_both_databases!(@with $crate::support::TestApp::spawn_on; $($case),*);
+    };
+}
+
+/// Runs each listed `async fn name(db: TestDb)` on a fresh SQLite database
+/// and, when `TEST_DATABASE_URL` is set, on a fresh PostgreSQL schema (for
+/// tests that build their own apps, e.g. with mock servers or two instances).
+#[macro_export]
+macro_rules! on_forms_databases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::support::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(db) = $crate::support::TestDb::postgres().await else {
+                        assert!(std::env::var_os("CI").is_none(), "CI must set TEST_DATABASE_URL");
+                        eprintln!("TEST_DATABASE_URL unset: PostgreSQL run skipped");
+                        return;
+                    };
+                    super::$case(db).await;
+                }
+            )*
+        }
     };
 }

@@ -279,6 +279,13 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             Some(json!({"col_fecha_checkin": "C"})),
             [401, 403, 200, 403, 200],
         ),
+        case("GET", "/api/solicitudes", None, [401, 403, 403, 200, 403]),
+        case(
+            "PATCH",
+            "/api/solicitudes/00000000-0000-4000-8000-000000000000",
+            Some(json!({"atendida": true})),
+            [401, 403, 403, 404, 403],
+        ),
         // Last: it ends nothing for the caller (the changing session is kept).
         case(
             "PUT",
@@ -340,7 +347,7 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(cells, 35 * 5);
+    assert_eq!(cells, 37 * 5);
 }
 
 async fn other_companies_ids_are_not_found_and_untouched(app: TestApp) {
