@@ -15,7 +15,9 @@ use rand::RngCore;
 use crate::store::Engine;
 
 mod ai;
+mod google;
 pub use ai::AiSettings;
+pub use google::GoogleSettings;
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "./data/stay-sidekick.db";
@@ -102,6 +104,8 @@ pub struct Settings {
     pub gmail_app_password: Option<String>,
     #[command(flatten)]
     pub ai: AiSettings,
+    #[command(flatten)]
+    pub google: GoogleSettings,
 }
 
 /// A comma-separated list of IPs and CIDRs.

@@ -11,11 +11,13 @@ use crate::http::cache::BodyCache;
 use crate::http::client_ip::TrustedProxies;
 use crate::http::ratelimit::RateLimiter;
 use crate::integrations::ai::{AiEndpoints, AiProviders};
+use crate::integrations::google::{GoogleApi, GoogleClient};
 use crate::integrations::http::Outbound;
 use crate::integrations::pms_factory::PmsFactory;
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
+use crate::security::oauth_state::OAuthStateKey;
 use crate::security::password::PasswordHasher;
 use crate::store::Store;
 
@@ -49,6 +51,10 @@ pub struct Inner {
     pub ai: AiProviders,
     /// Client IPs allowed on the system-prompt routes.
     pub prompt_admins: Vec<IpNet>,
+    /// Google OAuth and People API (base URLs are operator configuration).
+    pub google: Arc<dyn GoogleApi>,
+    /// Signs the Google OAuth `state`.
+    pub oauth_state: OAuthStateKey,
 }
 
 impl std::ops::Deref for AppState {
@@ -69,6 +75,11 @@ impl AppState {
         Ok(AppState(Arc::new(Inner {
             tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
             csrf: CsrfKey::new(&secrets.secret_key),
+            oauth_state: OAuthStateKey::new(&secrets.secret_key),
+            google: Arc::new(GoogleClient::new(
+                Outbound::new(true)?,
+                settings.google.clone(),
+            )),
             hasher: PasswordHasher::new(settings.bcrypt_permits()),
             cipher: SecretBox::new(secrets.fernet_key.as_deref()),
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies()?),

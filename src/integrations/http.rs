@@ -129,11 +129,26 @@ impl Outbound {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<serde_json::Value, OutboundError> {
-        let mut response = request.send().await.map_err(map_error)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(OutboundError::Status(status.as_u16()));
+        let answer = self.send_capped(request).await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(OutboundError::Status(answer.status));
         }
+        serde_json::from_slice(&answer.body).map_err(|e| OutboundError::Decode(e.to_string()))
+    }
+
+    /// Sends and reads the body up to the size cap, whatever the status
+    /// (for APIs whose error bodies or `Retry-After` matter).
+    pub async fn send_capped(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<RawAnswer, OutboundError> {
+        let mut response = request.send().await.map_err(map_error)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         if response
             .content_length()
             .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
@@ -147,8 +162,20 @@ impl Outbound {
             }
             body.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&body).map_err(|e| OutboundError::Decode(e.to_string()))
+        Ok(RawAnswer {
+            status,
+            retry_after,
+            body,
+        })
     }
+}
+
+/// A response read whole: status, `Retry-After` in seconds, body.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Vec<u8>,
 }
 
 fn map_error(err: reqwest::Error) -> OutboundError {

@@ -4,6 +4,7 @@
 
 pub mod ai;
 pub mod beds24;
+pub mod google;
 pub mod http;
 pub mod pms;
 pub mod pms_factory;

@@ -25,7 +25,7 @@ pub use catalogue::{
     Apartment, ApartmentChanges, ApartmentUpsert, NewApartment, SyncLog, SyncLogFor, UpsertReport,
 };
 pub use companies::{Company, DEFAULT_MAX_USERS, NewCompany, max_users};
-pub use integrations::{AiConfig, PmsConfig, PmsSettings};
+pub use integrations::{AiConfig, GoogleConnection, PmsConfig, PmsSettings};
 pub use late_templates::LateTemplate;
 pub use migrate::{MigrationReport, migrate_postgres, migrate_sqlite};
 pub use users::{

@@ -50,6 +50,7 @@ pub fn settings(database_url: &str) -> Settings {
         gmail_user: None,
         gmail_app_password: None,
         ai: Default::default(),
+        google: Default::default(),
     }
 }
 
