@@ -217,7 +217,11 @@ impl GoogleClient {
                 .wait_unit
                 .saturating_mul(u32::try_from(seconds).unwrap_or(u32::MAX))
                 .min(MAX_WAIT);
-            tracing::info!(status = answer.status, wait_ms = wait.as_millis() as u64, "Google asked to slow down");
+            tracing::info!(
+                status = answer.status,
+                wait_ms = wait.as_millis() as u64,
+                "Google asked to slow down"
+            );
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -334,7 +338,11 @@ impl GoogleApi for GoogleClient {
                 .flatten()
             {
                 out.push(ExistingContact {
-                    names: strings(person, "names", &["givenName", "displayName", "unstructuredName"]),
+                    names: strings(
+                        person,
+                        "names",
+                        &["givenName", "displayName", "unstructuredName"],
+                    ),
                     phones: strings(person, "phoneNumbers", &["value", "canonicalForm"]),
                 });
             }
@@ -347,7 +355,9 @@ impl GoogleApi for GoogleClient {
                 return Ok(out);
             }
         }
-        Err(GoogleError::Format("demasiadas páginas de contactos".into()))
+        Err(GoogleError::Format(
+            "demasiadas páginas de contactos".into(),
+        ))
     }
 
     async fn create_contacts(

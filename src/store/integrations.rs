@@ -243,8 +243,10 @@ impl Store {
         access_token_encrypted: &str,
         expiry: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sql("UPDATE integraciones_google SET access_token_cifrado = $1, token_expiry = $2, \
-             updated_at = $3 WHERE empresa_id = $4")
+        sql(
+            "UPDATE integraciones_google SET access_token_cifrado = $1, token_expiry = $2, \
+             updated_at = $3 WHERE empresa_id = $4",
+        )
         .bind(access_token_encrypted)
         .bind(expiry)
         .bind(now())

@@ -29,6 +29,7 @@ fn lenient_routes() -> Vec<(&'static str, String)> {
         ("PUT", "/api/perfil/notificaciones-tardio-config".into()),
         ("PUT", "/api/heatmap/umbrales".into()),
         ("PUT", "/api/heatmap/config-xlsx".into()),
+        ("PUT", "/api/contactos/preferencias".into()),
     ]
 }
 

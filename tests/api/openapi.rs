@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 use stay_sidekick::domain::validation::{FieldErrors, MSG_REQUIRED, MSG_UNKNOWN};
 use stay_sidekick::features::apartments::{catalogue, pms_config};
+use stay_sidekick::features::contacts::{
+    preferences as contacts_preferences, sync as contacts_sync,
+};
 use stay_sidekick::features::heatmap::settings as heatmap;
 use stay_sidekick::features::late_checkins::templates as late_templates;
 use stay_sidekick::features::profile::{account, integrations, settings};
@@ -225,6 +228,16 @@ fn bodies() -> Vec<Body> {
                 json!({"nombre": "Aviso", "contenido": "Hola"}),
             )
         },
+        body(
+            "PreferencesRequest",
+            |v| from_field_errors(contacts_preferences::parse_preferences(v)),
+            json!({}),
+        ),
+        body(
+            "RangeRequest",
+            |v| from_field_errors(contacts_sync::parse_range(v)),
+            json!({}),
+        ),
         body(
             "TranslateRequest",
             |v| from_field_errors(ai::parse_translate(v)),

@@ -82,7 +82,10 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if let Some(head) = text.get(..10)
         && head.as_bytes()[4] == b'-'
         && head.as_bytes()[7] == b'-'
-        && head.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+        && head
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
     {
         return NaiveDate::parse_from_str(head, "%Y-%m-%d").ok();
     }
@@ -222,7 +225,11 @@ pub fn dedupe_key(name: &str, phone: &str) -> (String, String) {
         .join(" ")
         .to_lowercase();
     let phone = to_e164(phone, "ES").unwrap_or_else(|| {
-        let plus = if phone.trim_start().starts_with('+') { "+" } else { "" };
+        let plus = if phone.trim_start().starts_with('+') {
+            "+"
+        } else {
+            ""
+        };
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
         format!("{plus}{digits}")
     });

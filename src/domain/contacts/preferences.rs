@@ -41,7 +41,11 @@ fn column(value: Option<&Value>) -> i64 {
     match value {
         Some(Value::Number(n)) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.abs() < 9e15).map(|f| f.trunc() as i64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.abs() < 9e15)
+                    .map(|f| f.trunc() as i64)
+            })
             .unwrap_or(0),
         Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
         Some(Value::Bool(b)) => i64::from(*b),

@@ -30,7 +30,13 @@ const NAME: &[&str] = &[
     "guest_name",
     "referencia",
 ];
-const TYPOLOGY: &[&str] = &["tipologia", "tipología", "id_tipologia", "unit_type", "tipo"];
+const TYPOLOGY: &[&str] = &[
+    "tipologia",
+    "tipología",
+    "id_tipologia",
+    "unit_type",
+    "tipo",
+];
 const PHONE: &[&str] = &["telefono", "teléfono", "phone", "tel", "movil", "móvil"];
 
 /// One usable row.
@@ -53,9 +59,9 @@ fn find(header: &[Option<Cell>], configured: i64, aliases: &[&str]) -> Option<us
     if configured > 0 {
         return usize::try_from(configured - 1).ok();
     }
-    header.iter().position(|cell| {
-        header_text(cell).is_some_and(|h| aliases.contains(&h.as_str()))
-    })
+    header
+        .iter()
+        .position(|cell| header_text(cell).is_some_and(|h| aliases.contains(&h.as_str())))
 }
 
 #[derive(Debug, Clone, Copy)]

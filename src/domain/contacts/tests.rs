@@ -11,7 +11,10 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 #[test]
 fn phones_follow_the_originals_rule() {
-    assert_eq!(parse_phone(" +34 600 000 000 ").as_deref(), Some("+34 600 000 000"));
+    assert_eq!(
+        parse_phone(" +34 600 000 000 ").as_deref(),
+        Some("+34 600 000 000")
+    );
     for refused in ["", "  ", "+", "0", "+0034600", "12345", "+3460"] {
         assert_eq!(parse_phone(refused), None, "{refused:?}");
     }
@@ -79,7 +82,10 @@ fn the_template_composes_and_trims_only_the_ends() {
         check_in: date,
         apartments: apartments.iter().map(|a| a.to_string()).collect(),
     };
-    assert_eq!(template.compose(&contact(Some(day(2026, 6, 3)), &[])), "260603 -  - Lucía Moreau");
+    assert_eq!(
+        template.compose(&contact(Some(day(2026, 6, 3)), &[])),
+        "260603 -  - Lucía Moreau"
+    );
     assert_eq!(template.compose(&contact(None, &[])), "-  - Lucía Moreau");
     assert_eq!(
         template.compose(&contact(Some(day(2026, 6, 3)), &["A", "B"])),
@@ -104,7 +110,14 @@ fn stored_preferences_are_read_over_the_defaults() {
     assert_eq!(prefs.template, "{NOMBRE}");
     assert_eq!(prefs.date_format, "YYMMDD");
     assert_eq!(prefs.apartment_separator, ", ");
-    assert_eq!((prefs.columns.name, prefs.columns.phone, prefs.columns.check_in), (3, 4, 0));
+    assert_eq!(
+        (
+            prefs.columns.name,
+            prefs.columns.phone,
+            prefs.columns.check_in
+        ),
+        (3, 4, 0)
+    );
 }
 
 #[test]
@@ -133,7 +146,15 @@ fn csv_bytes_are_googles_import_format() {
 
 #[test]
 fn formula_cells_are_neutralised_but_international_phones_kept() {
-    for risky in ["=HYPERLINK(\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "+34 600"] {
+    for risky in [
+        "=HYPERLINK(\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "+34 600",
+    ] {
         assert_eq!(neutralise(risky), format!("'{risky}"), "{risky:?}");
     }
     for safe in ["+34 600 000 000", "+44 20 7946 0958", "600000000", "Ana"] {
@@ -153,5 +174,8 @@ fn dedupe_keys_ignore_case_blanks_and_phone_formatting() {
         dedupe_key("260603 -  - Ana", "600 000 001"),
         dedupe_key("260603 - - ANA ", "+34600000001")
     );
-    assert_ne!(dedupe_key("Ana", "600000001"), dedupe_key("Ana", "600000002"));
+    assert_ne!(
+        dedupe_key("Ana", "600000001"),
+        dedupe_key("Ana", "600000002")
+    );
 }

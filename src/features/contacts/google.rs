@@ -54,7 +54,11 @@ pub async fn auth(
 }
 
 fn redirect(state: &AppState, result: &str) -> Response {
-    let base = state.settings.google.frontend_base_url.trim_end_matches('/');
+    let base = state
+        .settings
+        .google
+        .frontend_base_url
+        .trim_end_matches('/');
     let location = format!("{base}/menu/perfil?{result}");
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
@@ -67,7 +71,11 @@ async fn started_by_admin(state: &AppState, signed: &str) -> Result<OAuthStart, 
         .oauth_state
         .verify(signed, Utc::now().timestamp())
         .map_err(|_| invalid())?;
-    let user = state.store.user_by_id(start.user_id).await?.ok_or_else(invalid)?;
+    let user = state
+        .store
+        .user_by_id(start.user_id)
+        .await?
+        .ok_or_else(invalid)?;
     if !user.active || user.company_id != start.company_id || user.role != Role::Admin {
         return Err(invalid());
     }

@@ -150,7 +150,14 @@ pub async fn upload(
     let existing = match state.google.contacts(&token).await {
         Ok(existing) => existing,
         Err(err) => {
-            log(state, company_id, "error", 0, format!("{detail_prefix}Error Google: {err}")).await?;
+            log(
+                state,
+                company_id,
+                "error",
+                0,
+                format!("{detail_prefix}Error Google: {err}"),
+            )
+            .await?;
             return Err(google_failed(&err));
         }
     };
@@ -190,7 +197,11 @@ pub async fn upload(
     if !warnings.is_empty() {
         detail.push_str(&format!(", errores: {}", warnings.len()));
     }
-    let status = if warnings.is_empty() { "exito" } else { "parcial" };
+    let status = if warnings.is_empty() {
+        "exito"
+    } else {
+        "parcial"
+    };
     log(state, company_id, status, created, detail).await?;
     Ok(SyncResult {
         advertencias: warnings,

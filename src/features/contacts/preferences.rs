@@ -44,7 +44,10 @@ pub struct SheetColumnsRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencesRequest {
-    #[serde(rename = "formato_fecha_salida", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "formato_fecha_salida",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(schema_with = date_format_schema, required = false)]
     pub date_format: Option<String>,
     /// `{FECHA}`, `{APT}` and `{NOMBRE}` are replaced.
@@ -191,5 +194,7 @@ pub async fn save(
     {
         return Err(AppError::not_found(MSG_COMPANY_NOT_FOUND));
     }
-    Ok(ApiJson::ok(body_of(load_preferences(&state, company_id).await?)))
+    Ok(ApiJson::ok(body_of(
+        load_preferences(&state, company_id).await?,
+    )))
 }

@@ -12,12 +12,14 @@ use uuid::Uuid;
 
 mod catalogue_and_integrations;
 mod engine_and_companies;
+mod google;
 mod identity;
 mod users;
 mod vault_and_ai;
 
 use catalogue_and_integrations::*;
 use engine_and_companies::*;
+use google::*;
 use identity::*;
 use users::*;
 use vault_and_ai::*;
@@ -95,4 +97,6 @@ contract!(
     ai_quota_holds_under_concurrent_reservations,
     ai_weekly_quota_counts_seven_days,
     system_prompts_round_trip,
+    google_connections_round_trip_per_company,
+    last_google_sync_is_the_newest_contacts_log,
 );
