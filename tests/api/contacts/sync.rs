@@ -281,10 +281,78 @@ async fn a_spreadsheet_syncs_with_its_own_total(ctx: Ctx) {
     );
 }
 
+async fn refusals_become_warnings_and_failures_are_logged(ctx: Ctx) {
+    ctx.connect().await;
+    ctx.save_pms().await;
+    // The PMS fails: 400 with its reason, and an `error` row.
+    Mock::given(method("GET"))
+        .and(path("/api/reservations"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&ctx.pms)
+        .await;
+    let response = ctx.call("POST", SYNC, &ctx.admin, Some(range())).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        envelope(response).await,
+        vec!["Error al obtener reservas del PMS: HTTP 500"]
+    );
+    let logs = ctx.app.store().sync_logs(ctx.company, 1).await.unwrap();
+    assert_eq!(
+        logs[0],
+        (
+            "google_contacts".into(),
+            "error".into(),
+            Some(0),
+            Some("Error PMS: HTTP 500".into())
+        )
+    );
+    // Google keeps answering 429: after the bounded retries, one warning per contact.
+    ctx.mock_bookings(vec![
+        booking(1, "Ana", "Gil", "+34 600 000 001", "2026-06-05", "Ático"),
+        booking(2, "Eva", "Sol", "+34 600 000 002", "2026-06-05", "Ático"),
+    ])
+    .await;
+    let account = fake_people(&ctx.google, "access-1").await;
+    Mock::given(method("POST"))
+        .and(path("/v1/people:batchCreateContacts"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})),
+        )
+        .expect(4)
+        .with_priority(1)
+        .mount(&ctx.google)
+        .await;
+    let (status, body) = ctx.json("POST", SYNC, &ctx.admin, Some(range())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["resultado"],
+        json!({"actualizados": 0, "nuevos": 0, "total": 2, "advertencias": [
+            "260605 - Ático - Gil, Ana: HTTP 429: Quota exceeded",
+            "260605 - Ático - Sol, Eva: HTTP 429: Quota exceeded",
+        ]})
+    );
+    assert!(held(&account).is_empty());
+    let logs = ctx.app.store().sync_logs(ctx.company, 1).await.unwrap();
+    assert_eq!(
+        logs[0],
+        (
+            "google_contacts".into(),
+            "parcial".into(),
+            Some(0),
+            Some("Nuevos: 0, actualizados: 0, errores: 2".into())
+        )
+    );
+}
+
 contacts_cases!(
     a_second_sync_of_the_range_creates_nothing,
     an_expired_access_token_is_refreshed_and_kept,
     a_revoked_refresh_token_disconnects,
     rate_limits_are_waited_out_and_batches_hold_200,
     a_spreadsheet_syncs_with_its_own_total,
+    refusals_become_warnings_and_failures_are_logged,
 );
