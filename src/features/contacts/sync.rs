@@ -56,11 +56,11 @@ impl UploadRules for ContactsSheet {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeRequest {
-    /// First arrival day (`YYYY-M-D`); null or empty: today.
-    #[schema(format = Date, required = false)]
+    /// First arrival day (`YYYY-M-D`, a real day); null or empty: today.
+    #[schema(pattern = r"^(\d{4}-\d{1,2}-\d{1,2})?$", required = false)]
     pub desde: Option<String>,
-    /// Last arrival day; null or empty: a year after `desde`'s default.
-    #[schema(format = Date, required = false)]
+    /// Last arrival day (`YYYY-M-D`); null or empty: a year after today.
+    #[schema(pattern = r"^(\d{4}-\d{1,2}-\d{1,2})?$", required = false)]
     pub hasta: Option<String>,
 }
 
