@@ -1,8 +1,6 @@
-//! Google OAuth 2.0 and the People API (v1) for a company's contacts: the
-//! consent URL, the code exchange, refresh and revocation of tokens, the
-//! account's existing contacts (for the dedupe), and batch creation
-//! (`people:batchCreateContacts`, at most 200 per call), backing off on 429
-//! as `Retry-After` says, a bounded number of times.
+//! `GoogleApi` on Google's endpoints (or those the settings name), on the
+//! shared outbound client: form-encoded token calls, JSON People calls, the
+//! bounded wait-and-retry on 429/503.
 
 use std::time::Duration;
 
@@ -10,13 +8,13 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use url::Url;
 
+use super::{
+    BatchOutcome, CONTACTS_SCOPE, ExistingContact, GoogleApi, GoogleError, MAX_BATCH, NewContact,
+    TokenGrant,
+};
 use crate::config::GoogleSettings;
 use crate::integrations::http::{Outbound, OutboundError, RawAnswer};
 
-/// The scope the service asks for (read and write contacts).
-pub const CONTACTS_SCOPE: &str = "https://www.googleapis.com/auth/contacts";
-/// Google's documented maximum of contacts per `batchCreateContacts`.
-pub const MAX_BATCH: usize = 200;
 /// The original's timeout for every Google call.
 const TIMEOUT: Duration = Duration::from_secs(20);
 /// Retries of one call answered 429 (or 503), then the error stands.
@@ -27,76 +25,6 @@ const MAX_WAIT: Duration = Duration::from_secs(30);
 const PAGE_SIZE: u32 = 1000;
 /// Pages read at most (a million contacts) before giving up.
 const MAX_PAGES: u32 = 1000;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GoogleError {
-    #[error("{0}")]
-    Outbound(OutboundError),
-    /// Google refused the refresh token or the code (`invalid_grant`): the
-    /// user revoked the access, or it expired.
-    #[error("invalid_grant")]
-    InvalidGrant,
-    /// A non-2xx answer: status and Google's message.
-    #[error("HTTP {0}: {1}")]
-    Status(u16, String),
-    #[error("respuesta inesperada de Google: {0}")]
-    Format(String),
-}
-
-impl From<OutboundError> for GoogleError {
-    fn from(err: OutboundError) -> Self {
-        GoogleError::Outbound(err)
-    }
-}
-
-/// Tokens from the token endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenGrant {
-    pub access_token: String,
-    /// Only on a code exchange with `access_type=offline`.
-    pub refresh_token: Option<String>,
-    pub expires_in: i64,
-    pub scope: Option<String>,
-}
-
-/// A contact already in the account: its names and phone numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExistingContact {
-    pub names: Vec<String>,
-    pub phones: Vec<String>,
-}
-
-/// A contact to create.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewContact {
-    pub name: String,
-    pub phone: String,
-}
-
-/// What one batch call did: how many were created, and the contacts Google
-/// refused one by one (name and reason).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BatchOutcome {
-    pub created: usize,
-    pub refused: Vec<(String, String)>,
-}
-
-#[async_trait]
-pub trait GoogleApi: Send + Sync {
-    /// The consent page's URL for `state`.
-    fn authorize_url(&self, state: &str) -> String;
-    async fn exchange_code(&self, code: &str) -> Result<TokenGrant, GoogleError>;
-    async fn refresh(&self, refresh_token: &str) -> Result<TokenGrant, GoogleError>;
-    async fn revoke(&self, token: &str) -> Result<(), GoogleError>;
-    /// Every contact of the account (all pages).
-    async fn contacts(&self, access_token: &str) -> Result<Vec<ExistingContact>, GoogleError>;
-    /// Creates up to `MAX_BATCH` contacts in one call.
-    async fn create_contacts(
-        &self,
-        access_token: &str,
-        contacts: &[NewContact],
-    ) -> Result<BatchOutcome, GoogleError>;
-}
 
 /// The client on Google's real endpoints (or those the settings name).
 pub struct GoogleClient {
@@ -367,6 +295,12 @@ impl GoogleApi for GoogleClient {
     ) -> Result<BatchOutcome, GoogleError> {
         if contacts.is_empty() {
             return Ok(BatchOutcome::default());
+        }
+        if contacts.len() > MAX_BATCH {
+            return Err(GoogleError::Format(format!(
+                "{} contactos en un lote (máximo {MAX_BATCH})",
+                contacts.len()
+            )));
         }
         let url = self.people("people:batchCreateContacts")?;
         let body = json!({
