@@ -229,12 +229,12 @@ fn bodies() -> Vec<Body> {
             )
         },
         body(
-            "PreferencesRequest",
+            "ContactsPreferencesRequest",
             |v| from_field_errors(contacts_preferences::parse_preferences(v)),
-            json!({}),
+            json!({"plantilla": "{NOMBRE}"}),
         ),
         body(
-            "RangeRequest",
+            "ContactsRangeRequest",
             |v| from_field_errors(contacts_sync::parse_range(v)),
             json!({}),
         ),
@@ -453,4 +453,29 @@ fn every_documented_body_matches_its_parser() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// utoipa keys schemas by type name, so two types of one name overwrite each
+/// other silently: the contacts answers must be documented as themselves.
+#[test]
+fn contacts_answers_are_documented_as_themselves() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    for (name, property) in [
+        ("GoogleStatusBody", "google"),
+        ("ContactsSyncBody", "resultado"),
+        ("ContactsPreferencesBody", "preferencias"),
+        ("AuthUrlBody", "url"),
+    ] {
+        assert!(
+            schemas[name]["properties"][property].is_object(),
+            "{name} lacks {property}: {}",
+            schemas[name]
+        );
+    }
+    let status = &doc["paths"]["/api/contactos/google/status"]["get"]["responses"]["200"];
+    assert_eq!(
+        status["content"]["application/json"]["schema"]["$ref"],
+        json!("#/components/schemas/GoogleStatusBody")
+    );
 }

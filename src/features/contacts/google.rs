@@ -165,18 +165,18 @@ pub struct GoogleState {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct StatusBody {
+pub struct GoogleStatusBody {
     pub google: GoogleState,
     pub ok: bool,
 }
 
 /// Whether the company has an active connection, and its last sync.
 #[utoipa::path(get, path = "/api/contactos/google/status", operation_id = "contacts_google_status", tag = "contactos", security(("bearer" = [])),
-    responses((status = 200, description = "Connection status", body = StatusBody)))]
+    responses((status = 200, description = "Connection status", body = GoogleStatusBody)))]
 pub async fn status(
     State(state): State<AppState>,
     user: AuthUser,
-) -> Result<ApiJson<StatusBody>, AppError> {
+) -> Result<ApiJson<GoogleStatusBody>, AppError> {
     let company_id = user.company_id();
     let connection = state
         .store
@@ -195,7 +195,7 @@ pub async fn status(
             ultimo_sync: Some(state.store.last_google_sync(company_id).await?.map(iso)),
         },
     };
-    Ok(ApiJson::ok(StatusBody { google, ok: true }))
+    Ok(ApiJson::ok(GoogleStatusBody { google, ok: true }))
 }
 
 /// Revokes the refresh token at Google (best effort) and deletes the

@@ -118,7 +118,7 @@ impl GoogleSession {
 
 /// `resultado` of a sync.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SyncResult {
+pub struct ContactsSyncResult {
     /// `"<name>: <reason>"` for each contact Google did not take; absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub advertencias: Vec<String>,
@@ -131,9 +131,9 @@ pub struct SyncResult {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SyncBody {
+pub struct ContactsSyncBody {
     pub ok: bool,
-    pub resultado: SyncResult,
+    pub resultado: ContactsSyncResult,
 }
 
 /// Creates in Google the contacts not already there (same normalised name
@@ -144,7 +144,7 @@ pub async fn upload(
     contacts: Vec<ComposedContact>,
     total: usize,
     detail_prefix: &str,
-) -> Result<SyncResult, AppError> {
+) -> Result<ContactsSyncResult, AppError> {
     let company_id = session.company_id;
     let token = session.access_token(state).await?;
     let existing = match state.google.contacts(&token).await {
@@ -203,7 +203,7 @@ pub async fn upload(
         "parcial"
     };
     log(state, company_id, status, created, detail).await?;
-    Ok(SyncResult {
+    Ok(ContactsSyncResult {
         advertencias: warnings,
         actualizados: 0,
         nuevos: created,

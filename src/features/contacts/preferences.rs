@@ -40,10 +40,11 @@ pub struct SheetColumnsRequest {
 }
 
 /// `PUT /api/contactos/preferencias` body: every key optional; those sent
-/// replace the stored ones.
+/// replace the stored ones. An empty object is no body (400), as the original.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PreferencesRequest {
+#[schema(min_properties = 1)]
+pub struct ContactsPreferencesRequest {
     #[serde(
         rename = "formato_fecha_salida",
         skip_serializing_if = "Option::is_none"
@@ -93,7 +94,7 @@ fn read_columns(input: &mut Input) -> Option<SheetColumnsRequest> {
     errors.is_empty().then_some(columns)
 }
 
-pub fn parse_preferences(body: &Value) -> Result<PreferencesRequest, FieldErrors> {
+pub fn parse_preferences(body: &Value) -> Result<ContactsPreferencesRequest, FieldErrors> {
     let mut input = Input::new(body)?;
     let template = input.string("plantilla", false);
     let separator = input.string("separador_apt", false);
@@ -109,7 +110,7 @@ pub fn parse_preferences(body: &Value) -> Result<PreferencesRequest, FieldErrors
     if input.has_errors() {
         return Err(input.errors);
     }
-    Ok(PreferencesRequest {
+    Ok(ContactsPreferencesRequest {
         date_format,
         template,
         separator,
@@ -127,7 +128,7 @@ pub struct SheetColumnsView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PreferencesView {
+pub struct ContactsPreferencesView {
     pub formato_fecha_salida: String,
     pub plantilla: String,
     pub separador_apt: String,
@@ -135,15 +136,15 @@ pub struct PreferencesView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PreferencesBody {
+pub struct ContactsPreferencesBody {
     pub ok: bool,
-    pub preferencias: PreferencesView,
+    pub preferencias: ContactsPreferencesView,
 }
 
-fn body_of(prefs: Preferences) -> PreferencesBody {
-    PreferencesBody {
+fn body_of(prefs: Preferences) -> ContactsPreferencesBody {
+    ContactsPreferencesBody {
         ok: true,
-        preferencias: PreferencesView {
+        preferencias: ContactsPreferencesView {
             formato_fecha_salida: prefs.date_format,
             plantilla: prefs.template,
             separador_apt: prefs.apartment_separator,
@@ -159,11 +160,11 @@ fn body_of(prefs: Preferences) -> PreferencesBody {
 
 /// The company's preferences, stored values over the defaults.
 #[utoipa::path(get, path = "/api/contactos/preferencias", operation_id = "contacts_preferences_get", tag = "contactos", security(("bearer" = [])),
-    responses((status = 200, description = "Preferences", body = PreferencesBody)))]
+    responses((status = 200, description = "Preferences", body = ContactsPreferencesBody)))]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
-) -> Result<ApiJson<PreferencesBody>, AppError> {
+) -> Result<ApiJson<ContactsPreferencesBody>, AppError> {
     Ok(ApiJson::ok(body_of(
         load_preferences(&state, user.company_id()).await?,
     )))
@@ -171,16 +172,16 @@ pub async fn get(
 
 /// Merges the keys sent into the stored preferences (any role).
 #[utoipa::path(put, path = "/api/contactos/preferencias", operation_id = "contacts_preferences_save", tag = "contactos", security(("bearer" = [])),
-    request_body(content = PreferencesRequest, content_type = "application/json"),
+    request_body(content = ContactsPreferencesRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "The merged preferences", body = PreferencesBody),
+        (status = 200, description = "The merged preferences", body = ContactsPreferencesBody),
         (status = 422, description = "Invalid body", body = ErrorBody),
     ))]
 pub async fn save(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody,
-) -> Result<ApiJson<PreferencesBody>, AppError> {
+) -> Result<ApiJson<ContactsPreferencesBody>, AppError> {
     let request = parse_preferences(&body).map_err(|e| AppError::unprocessable(e.flatten()))?;
     let patch: Map<String, Value> = match serde_json::to_value(&request) {
         Ok(Value::Object(map)) => map,

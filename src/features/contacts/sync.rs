@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{SyncBody, google_session, load_preferences, upload};
+use super::{ContactsSyncBody, google_session, load_preferences, upload};
 use crate::domain::contacts::sheet::{self, SheetGuest};
 use crate::domain::contacts::{ComposedContact, GuestRow, csv, group, parse_date, parse_phone};
 use crate::domain::validation::{FieldErrors, Input, MSG_NOT_STRING};
@@ -55,7 +55,7 @@ impl UploadRules for ContactsSheet {
 /// 365 days). Any invalid value or unknown key is 400 `Parámetros de fecha inválidos.`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RangeRequest {
+pub struct ContactsRangeRequest {
     /// First arrival day (`YYYY-M-D`, a real day); null or empty: today.
     #[schema(pattern = r"^(\d{4}-\d{1,2}-\d{1,2})?$", required = false)]
     pub desde: Option<String>,
@@ -189,16 +189,16 @@ fn csv_response(contacts: &[ComposedContact]) -> Response {
 
 /// The guests arriving in the range, from the PMS, into Google Contacts.
 #[utoipa::path(post, path = "/api/contactos/sincronizacion", operation_id = "contacts_sync_pms", tag = "contactos", security(("bearer" = [])),
-    request_body(content = RangeRequest, content_type = "application/json"),
+    request_body(content = ContactsRangeRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "Created contacts (`total`: reservations read)", body = SyncBody),
+        (status = 200, description = "Created contacts (`total`: reservations read)", body = ContactsSyncBody),
         (status = 400, description = "No Google connection or PMS, undecryptable keys, bad dates, or the PMS or Google failed", body = ErrorBody),
     ))]
 pub async fn sync_from_pms(
     State(state): State<AppState>,
     user: AuthUser,
     JsonOrEmpty(body): JsonOrEmpty,
-) -> Result<ApiJson<SyncBody>, AppError> {
+) -> Result<ApiJson<ContactsSyncBody>, AppError> {
     let company_id = user.company_id();
     let query = range_query(&body)?;
     let mut session = google_session(&state, company_id).await?;
@@ -212,7 +212,7 @@ pub async fn sync_from_pms(
     };
     let contacts = compose(&state, company_id, guest_rows(&found)).await?;
     let result = upload(&state, &mut session, contacts, found.len(), "").await?;
-    Ok(ApiJson::ok(SyncBody {
+    Ok(ApiJson::ok(ContactsSyncBody {
         ok: true,
         resultado: result,
     }))
@@ -220,7 +220,7 @@ pub async fn sync_from_pms(
 
 /// The guests arriving in the range, from the PMS, as a CSV.
 #[utoipa::path(post, path = "/api/contactos/exportacion/csv", operation_id = "contacts_export_pms", tag = "contactos", security(("bearer" = [])),
-    request_body(content = RangeRequest, content_type = "application/json"),
+    request_body(content = ContactsRangeRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Google Contacts CSV (UTF-8 with BOM, CRLF)", content_type = "text/csv", body = String),
         (status = 400, description = "No PMS, undecryptable key, bad dates, or the PMS failed", body = ErrorBody),
@@ -279,21 +279,21 @@ async fn sheet_rows(
 #[utoipa::path(post, path = "/api/contactos/xlsx/sincronizacion", operation_id = "contacts_sync_xlsx", tag = "contactos", security(("bearer" = [])),
     request_body(content = inline(ContactsUpload), content_type = "multipart/form-data", description = "Field `file`: the .xlsx"),
     responses(
-        (status = 200, description = "Created contacts (`total`: grouped contacts)", body = SyncBody),
+        (status = 200, description = "Created contacts (`total`: grouped contacts)", body = ContactsSyncBody),
         (status = 400, description = "No file, not .xlsx, unreadable sheet, no name column, no Google connection, or Google failed", body = ErrorBody),
     ))]
 pub async fn sync_from_sheet(
     State(state): State<AppState>,
     user: AuthUser,
     XlsxUpload(bytes, _): ContactsUpload,
-) -> Result<ApiJson<SyncBody>, AppError> {
+) -> Result<ApiJson<ContactsSyncBody>, AppError> {
     let company_id = user.company_id();
     let mut session = google_session(&state, company_id).await?;
     let rows = sheet_rows(&state, company_id, bytes).await?;
     let contacts = compose(&state, company_id, rows).await?;
     let total = contacts.len();
     let result = upload(&state, &mut session, contacts, total, "XLSX — ").await?;
-    Ok(ApiJson::ok(SyncBody {
+    Ok(ApiJson::ok(ContactsSyncBody {
         ok: true,
         resultado: result,
     }))
