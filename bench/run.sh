@@ -278,3 +278,31 @@ print(f"GET /api/heatmap, 400 days, 2 x {sys.argv[8]} pages: {counts}")
 print(f"  wall per request: p50 {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms ({len(times)} runs)   "
       f"server CPU {cpu:.1f} ms/req   peak RSS {before // 1024} MiB before, {after // 1024} MiB after")
 PY
+
+# Contacts CSV export of a 2,000-reservation range (20 pages of 100) from a
+# second mock Smoobu, one request at a time: server CPU per request and per
+# reservation (PMS pages read and parsed, guests grouped and named, CSV written).
+CSV_PORT=$((PORT + 3))
+CSV_PAGES="${CSV_PAGES:-20}"
+python3 "$MOCK_SMOOBU" "$CSV_PORT" "$CSV_PAGES" &
+MOCK="$MOCK $!"
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$CSV_PORT/health" >/dev/null && break; sleep 0.05; done
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"proveedor\":\"smoobu\",\"api_key\":\"bench-key:bench-secret\",\"endpoint\":\"http://127.0.0.1:$CSV_PORT\"}" "$BASE/api/apartamentos/pms"
+CSV_URL="$BASE/api/contactos/exportacion/csv"
+CSV_BODY='{"desde":"2026-01-01","hasta":"2026-12-31"}'
+# The first request also makes the mock build its pages: not timed.
+CSV_ROWS=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$CSV_BODY" "$CSV_URL" | wc -l)
+CPU_BEFORE=$(cpu_ticks)
+CSV_TIMES=$(for _ in $(seq "${CSV_RUNS:-20}"); do curl -s -o /dev/null -w '%{time_total}\n' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$CSV_BODY" "$CSV_URL"; done)
+CPU_AFTER=$(cpu_ticks)
+python3 - "$CSV_TIMES" "$CSV_ROWS" "$CPU_BEFORE" "$CPU_AFTER" "$TICK" "$CSV_PAGES" <<'PY'
+import statistics, sys
+times = sorted(float(t) * 1000 for t in sys.argv[1].split())
+rows, pages = int(sys.argv[2]), int(sys.argv[6])
+cpu = (int(sys.argv[4]) - int(sys.argv[3])) * 1000 / int(sys.argv[5]) / len(times)
+reservations = pages * 100
+print(f"POST /api/contactos/exportacion/csv, {reservations} reservations ({pages} pages): {rows - 1} CSV rows")
+print(f"  wall per request: p50 {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms ({len(times)} runs)   "
+      f"server CPU {cpu:.1f} ms/req, {cpu * 1000 / reservations:.2f} us per reservation")
+PY

@@ -10,6 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::features::apartments::{catalogue, import, pms_config, sync};
+use crate::features::contacts::{
+    google as contacts_google, preferences as contacts_preferences, sync as contacts_sync,
+};
 use crate::features::forms::{admin as forms_admin, public as forms_public};
 use crate::features::heatmap::{generate as heatmap_generate, settings as heatmap_settings};
 use crate::features::late_checkins::{
@@ -41,6 +44,7 @@ use crate::http::state::AppState;
         (name = "heatmap", description = "Day-by-day load from the PMS or spreadsheets, and its settings"),
         (name = "checkin-tardio", description = "Late check-ins: the day's arrivals, a spreadsheet's late ones, their message templates"),
         (name = "formularios", description = "The static site's public forms, and what they received (superadmins)"),
+        (name = "contactos", description = "Guests as phone contacts: Google Contacts connection and sync, CSV export, preferences"),
     )
 )]
 struct ApiDoc;
@@ -238,6 +242,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
             heatmap_settings::columns,
             heatmap_settings::save_columns
         ))
+        .routes(routes!(contacts_google::auth))
+        .routes(routes!(contacts_google::callback))
+        .routes(routes!(contacts_google::status))
+        .routes(routes!(contacts_google::disconnect))
+        .routes(routes!(
+            contacts_preferences::get,
+            contacts_preferences::save
+        ))
+        .routes(routes!(contacts_sync::sync_from_pms))
+        .routes(routes!(contacts_sync::export_from_pms))
+        .routes(routes!(contacts_sync::sync_from_sheet))
+        .routes(routes!(contacts_sync::export_from_sheet))
         .routes(routes!(late_status::status))
         .routes(routes!(late_upload::upload))
         .routes(routes!(late_templates::list, late_templates::create))

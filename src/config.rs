@@ -16,9 +16,11 @@ use crate::store::Engine;
 
 mod ai;
 mod forms;
+mod google;
 mod ops;
 pub use ai::AiSettings;
 pub use forms::{FormsSettings, SmtpTls};
+pub use google::GoogleSettings;
 pub use ops::OpsSettings;
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
@@ -110,6 +112,8 @@ pub struct Settings {
     pub ops: OpsSettings,
     #[command(flatten)]
     pub forms: FormsSettings,
+    #[command(flatten)]
+    pub google: GoogleSettings,
 }
 
 /// A comma-separated list of IPs and CIDRs.

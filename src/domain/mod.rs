@@ -2,6 +2,7 @@
 //! spreadsheet readers, the vault's rules and placeholders.
 
 pub mod apartments_xlsx;
+pub mod contacts;
 pub mod dates;
 pub mod endpoint;
 pub mod format;

@@ -5,6 +5,7 @@
 pub mod apartments;
 pub mod auth;
 pub mod companies;
+pub mod contacts;
 pub mod forms;
 pub mod health;
 pub mod heatmap;

@@ -13,6 +13,7 @@ use crate::http::client_ip::TrustedProxies;
 use crate::http::ratelimit::RateLimiter;
 use crate::integrations::ai::{AiEndpoints, AiProviders};
 use crate::integrations::discord::Discord;
+use crate::integrations::google::{GoogleApi, GoogleClient};
 use crate::integrations::http::Outbound;
 use crate::integrations::mail::{Mailer, SmtpConfig, SmtpMailer};
 use crate::integrations::pms_factory::PmsFactory;
@@ -21,6 +22,7 @@ use crate::jobs::outbox::{Channels, Outbox};
 use crate::security::cipher::SecretBox;
 use crate::security::csrf::CsrfKey;
 use crate::security::jwt::TokenKeys;
+use crate::security::oauth_state::OAuthStateKey;
 use crate::security::password::PasswordHasher;
 use crate::store::Store;
 
@@ -62,6 +64,10 @@ pub struct Inner {
     pub captcha: Arc<dyn CaptchaVerifier>,
     /// The public forms' notifier (started by `build_state`).
     pub outbox: Outbox,
+    /// Google OAuth and People API (base URLs are operator configuration).
+    pub google: Arc<dyn GoogleApi>,
+    /// Signs the Google OAuth `state`.
+    pub oauth_state: OAuthStateKey,
 }
 
 impl std::ops::Deref for AppState {
@@ -98,6 +104,11 @@ impl AppState {
             }),
             tokens: TokenKeys::new(&secrets.jwt_secret_key, settings.jwt_access_token_hours),
             csrf: CsrfKey::new(&secrets.secret_key),
+            oauth_state: OAuthStateKey::new(&secrets.secret_key),
+            google: Arc::new(GoogleClient::new(
+                Outbound::new(true)?,
+                settings.google.clone(),
+            )),
             hasher: PasswordHasher::new(settings.bcrypt_permits()),
             cipher: SecretBox::new(secrets.fernet_key.as_deref()),
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies()?),

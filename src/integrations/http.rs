@@ -132,18 +132,48 @@ impl Outbound {
         provider: &'static str,
         request: reqwest::RequestBuilder,
     ) -> Result<serde_json::Value, OutboundError> {
-        let result = read_json(request).await;
-        metrics().outbound(provider, outcome(&result));
+        let result = read_capped(request).await.and_then(|answer| {
+            if !(200..300).contains(&answer.status) {
+                return Err(OutboundError::Status(answer.status));
+            }
+            serde_json::from_slice(&answer.body).map_err(|e| OutboundError::Decode(e.to_string()))
+        });
+        metrics().outbound(
+            provider,
+            match &result {
+                Ok(_) => "ok",
+                Err(err) => error_label(err),
+            },
+        );
+        result
+    }
+
+    /// Sends and reads the body up to the size cap, whatever the status
+    /// (for APIs whose error bodies or `Retry-After` matter).
+    pub async fn send_capped(
+        &self,
+        provider: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<RawAnswer, OutboundError> {
+        let result = read_capped(request).await;
+        let label = match &result {
+            Ok(answer) if (200..300).contains(&answer.status) => "ok",
+            Ok(answer) => error_label(&OutboundError::Status(answer.status)),
+            Err(err) => error_label(err),
+        };
+        metrics().outbound(provider, label);
         result
     }
 }
 
-async fn read_json(request: reqwest::RequestBuilder) -> Result<serde_json::Value, OutboundError> {
+async fn read_capped(request: reqwest::RequestBuilder) -> Result<RawAnswer, OutboundError> {
     let mut response = request.send().await.map_err(map_error)?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(OutboundError::Status(status.as_u16()));
-    }
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if response
         .content_length()
         .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
@@ -157,21 +187,32 @@ async fn read_json(request: reqwest::RequestBuilder) -> Result<serde_json::Value
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| OutboundError::Decode(e.to_string()))
+    Ok(RawAnswer {
+        status,
+        retry_after,
+        body,
+    })
 }
 
-/// The metrics label of a call's result.
-pub fn outcome<T>(result: &Result<T, OutboundError>) -> &'static str {
-    match result {
-        Ok(_) => "ok",
-        Err(OutboundError::Status(code)) if *code < 500 => "status_4xx",
-        Err(OutboundError::Status(_)) => "status_5xx",
-        Err(OutboundError::Timeout) => "timeout",
-        Err(OutboundError::Connection(_)) => "connection",
-        Err(OutboundError::TooLarge) => "too_large",
-        Err(OutboundError::Decode(_)) => "decode",
-        Err(OutboundError::Forbidden(_)) => "forbidden",
+/// The metrics label of a failed call.
+fn error_label(err: &OutboundError) -> &'static str {
+    match err {
+        OutboundError::Status(code) if *code < 500 => "status_4xx",
+        OutboundError::Status(_) => "status_5xx",
+        OutboundError::Timeout => "timeout",
+        OutboundError::Connection(_) => "connection",
+        OutboundError::TooLarge => "too_large",
+        OutboundError::Decode(_) => "decode",
+        OutboundError::Forbidden(_) => "forbidden",
     }
+}
+
+/// A response read whole: status, `Retry-After` in seconds, body.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Vec<u8>,
 }
 
 fn map_error(err: reqwest::Error) -> OutboundError {

@@ -5,6 +5,7 @@
 pub mod ai;
 pub mod beds24;
 pub mod discord;
+pub mod google;
 pub mod http;
 pub mod mail;
 pub mod pms;

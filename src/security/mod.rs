@@ -3,4 +3,5 @@
 pub mod cipher;
 pub mod csrf;
 pub mod jwt;
+pub mod oauth_state;
 pub mod password;

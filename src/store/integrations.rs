@@ -41,6 +41,26 @@ pub struct AiConfig {
     pub endpoint: Option<String>,
 }
 
+/// A row of `integraciones_google` (the tokens stay encrypted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoogleConnection {
+    pub access_token_encrypted: Option<String>,
+    pub refresh_token_encrypted: String,
+    pub token_expiry: Option<DateTime<Utc>>,
+    pub scope: String,
+    pub active: bool,
+}
+
+fn google_from_row(row: &Row) -> Result<GoogleConnection, sqlx::Error> {
+    Ok(GoogleConnection {
+        access_token_encrypted: row.get("access_token_cifrado")?,
+        refresh_token_encrypted: row.get("refresh_token_cifrado")?,
+        token_expiry: row.get("token_expiry")?,
+        scope: row.get("alcance")?,
+        active: row.get("activo")?,
+    })
+}
+
 fn pms_from_row(row: &Row) -> Result<PmsConfig, sqlx::Error> {
     Ok(PmsConfig {
         provider: row.get("proveedor")?,
@@ -169,5 +189,103 @@ impl Store {
         .fetch_one(&self.db)
         .await?;
         Ok(row.get("found")?)
+    }
+
+    /// The company's Google connection row, active or not.
+    pub async fn google_connection(
+        &self,
+        company_id: Uuid,
+    ) -> StoreResult<Option<GoogleConnection>> {
+        let row = sql(
+            "SELECT access_token_cifrado, refresh_token_cifrado, token_expiry, alcance, activo \
+             FROM integraciones_google WHERE empresa_id = $1",
+        )
+        .bind(company_id)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row.as_ref().map(google_from_row).transpose()?)
+    }
+
+    /// Creates or replaces the company's connection (tokens, expiry, scope),
+    /// active.
+    pub async fn save_google_connection(
+        &self,
+        company_id: Uuid,
+        connection: &GoogleConnection,
+    ) -> StoreResult<()> {
+        sql(
+            "INSERT INTO integraciones_google (id, empresa_id, access_token_cifrado, \
+             refresh_token_cifrado, token_expiry, alcance, activo, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (empresa_id) DO UPDATE SET \
+             access_token_cifrado = excluded.access_token_cifrado, \
+             refresh_token_cifrado = excluded.refresh_token_cifrado, \
+             token_expiry = excluded.token_expiry, alcance = excluded.alcance, \
+             activo = excluded.activo, updated_at = excluded.updated_at",
+        )
+        .bind(Uuid::new_v4())
+        .bind(company_id)
+        .bind(connection.access_token_encrypted.as_deref())
+        .bind(connection.refresh_token_encrypted.as_str())
+        .bind(connection.token_expiry)
+        .bind(connection.scope.as_str())
+        .bind(connection.active)
+        .bind(now())
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps a refreshed access token and its expiry.
+    pub async fn update_google_access_token(
+        &self,
+        company_id: Uuid,
+        access_token_encrypted: &str,
+        expiry: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sql(
+            "UPDATE integraciones_google SET access_token_cifrado = $1, token_expiry = $2, \
+             updated_at = $3 WHERE empresa_id = $4",
+        )
+        .bind(access_token_encrypted)
+        .bind(expiry)
+        .bind(now())
+        .bind(company_id)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the connection inactive (Google refused its refresh token).
+    pub async fn deactivate_google_connection(&self, company_id: Uuid) -> StoreResult<()> {
+        sql("UPDATE integraciones_google SET activo = $1, updated_at = $2 WHERE empresa_id = $3")
+            .bind(false)
+            .bind(now())
+            .bind(company_id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the connection; false when there was none.
+    pub async fn delete_google_connection(&self, company_id: Uuid) -> StoreResult<bool> {
+        let deleted = sql("DELETE FROM integraciones_google WHERE empresa_id = $1")
+            .bind(company_id)
+            .execute(&self.db)
+            .await?;
+        Ok(deleted > 0)
+    }
+
+    /// When the newest Google Contacts sync was logged (any outcome).
+    pub async fn last_google_sync(&self, company_id: Uuid) -> StoreResult<Option<DateTime<Utc>>> {
+        let row = sql(
+            "SELECT created_at FROM logs_sincronizacion WHERE empresa_id = $1 AND origen = $2 \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(company_id)
+        .bind("google_contacts")
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row.map(|r| r.get("created_at")).transpose()?)
     }
 }

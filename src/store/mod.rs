@@ -28,7 +28,7 @@ pub use catalogue::{
 };
 pub use companies::{Company, DEFAULT_MAX_USERS, NewCompany, max_users};
 pub use forms::{ClaimedDelivery, Delivery, Submission};
-pub use integrations::{AiConfig, PmsConfig, PmsSettings};
+pub use integrations::{AiConfig, GoogleConnection, PmsConfig, PmsSettings};
 pub use late_templates::LateTemplate;
 pub use migrate::{MigrationReport, migrate_postgres, migrate_sqlite};
 pub use users::{

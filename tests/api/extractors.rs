@@ -30,6 +30,7 @@ fn lenient_routes() -> Vec<(&'static str, String)> {
         ("PUT", "/api/heatmap/umbrales".into()),
         ("PUT", "/api/heatmap/config-xlsx".into()),
         ("PATCH", format!("/api/solicitudes/{id}")),
+        ("PUT", "/api/contactos/preferencias".into()),
     ]
 }
 

@@ -11,6 +11,7 @@ mod apartments;
 mod auth;
 mod beds24;
 mod cli;
+mod contacts;
 mod extractors;
 mod forms;
 mod heatmap;

@@ -9,6 +9,9 @@ use serde_json::{Map, Value, json};
 use stay_sidekick::domain::forms;
 use stay_sidekick::domain::validation::{FieldErrors, MSG_REQUIRED, MSG_UNKNOWN};
 use stay_sidekick::features::apartments::{catalogue, pms_config};
+use stay_sidekick::features::contacts::{
+    preferences as contacts_preferences, sync as contacts_sync,
+};
 use stay_sidekick::features::forms::admin as forms_admin;
 use stay_sidekick::features::heatmap::settings as heatmap;
 use stay_sidekick::features::late_checkins::templates as late_templates;
@@ -267,6 +270,16 @@ fn bodies() -> Vec<Body> {
             json!({"atendida": true}),
         ),
         body(
+            "ContactsPreferencesRequest",
+            |v| from_field_errors(contacts_preferences::parse_preferences(v)),
+            json!({"plantilla": "{NOMBRE}"}),
+        ),
+        body(
+            "ContactsRangeRequest",
+            |v| from_field_errors(contacts_sync::parse_range(v)),
+            json!({}),
+        ),
+        body(
             "TranslateRequest",
             |v| from_field_errors(ai::parse_translate(v)),
             json!({"contenido": "Hola", "idioma_destino": "en"}),
@@ -481,4 +494,29 @@ fn every_documented_body_matches_its_parser() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// utoipa keys schemas by type name, so two types of one name overwrite each
+/// other silently: the contacts answers must be documented as themselves.
+#[test]
+fn contacts_answers_are_documented_as_themselves() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    for (name, property) in [
+        ("GoogleStatusBody", "google"),
+        ("ContactsSyncBody", "resultado"),
+        ("ContactsPreferencesBody", "preferencias"),
+        ("AuthUrlBody", "url"),
+    ] {
+        assert!(
+            schemas[name]["properties"][property].is_object(),
+            "{name} lacks {property}: {}",
+            schemas[name]
+        );
+    }
+    let status = &doc["paths"]["/api/contactos/google/status"]["get"]["responses"]["200"];
+    assert_eq!(
+        status["content"]["application/json"]["schema"]["$ref"],
+        json!("#/components/schemas/GoogleStatusBody")
+    );
 }

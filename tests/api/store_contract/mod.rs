@@ -13,6 +13,7 @@ use uuid::Uuid;
 mod catalogue_and_integrations;
 mod engine_and_companies;
 mod forms;
+mod google;
 mod identity;
 mod users;
 mod vault_and_ai;
@@ -20,6 +21,7 @@ mod vault_and_ai;
 use catalogue_and_integrations::*;
 use engine_and_companies::*;
 use forms::*;
+use google::*;
 use identity::*;
 use users::*;
 use vault_and_ai::*;
@@ -99,4 +101,6 @@ contract!(
     system_prompts_round_trip,
     submission_deliveries_are_claimed_once_then_retried_or_given_up,
     submissions_are_paged_marked_and_purged,
+    google_connections_round_trip_per_company,
+    last_google_sync_is_the_newest_contacts_log,
 );

@@ -54,6 +54,7 @@ pub fn settings(database_url: &str) -> Settings {
         ai: Default::default(),
         ops: Default::default(),
         forms: Default::default(),
+        google: Default::default(),
     }
 }
 

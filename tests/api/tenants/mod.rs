@@ -286,6 +286,66 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             Some(json!({"atendida": true})),
             [401, 403, 403, 404, 403],
         ),
+        case(
+            "GET",
+            "/api/contactos/google/auth",
+            None,
+            [401, 403, 200, 403, 200],
+        ),
+        case(
+            "GET",
+            "/api/contactos/google/callback?code=c&state=s",
+            None,
+            [302, 302, 302, 302, 302],
+        ),
+        case(
+            "GET",
+            "/api/contactos/google/status",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "DELETE",
+            "/api/contactos/google/conexion",
+            None,
+            [401, 403, 404, 403, 404],
+        ),
+        case(
+            "GET",
+            "/api/contactos/preferencias",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "PUT",
+            "/api/contactos/preferencias",
+            Some(json!({"plantilla": "{NOMBRE}"})),
+            [401, 200, 200, 200, 200],
+        ),
+        case(
+            "POST",
+            "/api/contactos/sincronizacion",
+            Some(json!({})),
+            [401, 400, 400, 400, 400],
+        ),
+        case(
+            "POST",
+            "/api/contactos/exportacion/csv",
+            Some(json!({})),
+            [401, 400, 400, 400, 400],
+        ),
+        case(
+            "POST",
+            "/api/contactos/xlsx/sincronizacion",
+            None,
+            [401, 400, 400, 400, 400],
+        ),
+        case(
+            "POST",
+            "/api/contactos/xlsx/exportacion/csv",
+            None,
+            [401, 400, 400, 400, 400],
+        ),
         // Last: it ends nothing for the caller (the changing session is kept).
         case(
             "PUT",
@@ -347,7 +407,7 @@ async fn role_matrix_covers_every_route(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(cells, 37 * 5);
+    assert_eq!(cells, 47 * 5);
 }
 
 async fn other_companies_ids_are_not_found_and_untouched(app: TestApp) {
