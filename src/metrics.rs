@@ -27,7 +27,7 @@ pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CON
 #[derive(Clone, Debug)]
 pub enum Route {
     Matched(MatchedPath),
-    /// No route matched (the JSON 404, or a static file of `WEB_ROOT`).
+    /// No route matched (the JSON 404).
     Unmatched,
 }
 
@@ -198,17 +198,17 @@ impl Metrics {
 
     /// One answered request.
     pub fn request(&self, method: &Method, route: &Route, status: u16, elapsed: Duration) {
-        let method = MethodLabel(method.clone());
+        let labels = RouteLabels {
+            method: MethodLabel(method.clone()),
+            route: route.clone(),
+        };
         self.latency
-            .get_or_create(&RouteLabels {
-                method: method.clone(),
-                route: route.clone(),
-            })
+            .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
         self.requests
             .get_or_create(&RequestLabels {
-                method,
-                route: route.clone(),
+                method: labels.method,
+                route: labels.route,
                 status,
             })
             .inc();

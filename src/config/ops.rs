@@ -1,8 +1,6 @@
-//! Settings of the operations side: who may read the metrics and where, and
-//! the built web app a one-process deployment serves beside the API.
+//! Settings of the operations side: who may read the metrics, and where.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use clap::Args;
 
@@ -16,10 +14,6 @@ pub struct OpsSettings {
     /// anyone who reaches it; the main port then does not serve it.
     #[arg(long, env = "METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
-    /// A built web app to serve beside the API: `DIR/menu/` (the Angular app,
-    /// unknown paths fall back to `menu/index.html`) and the static site.
-    #[arg(long, env = "WEB_ROOT")]
-    pub web_root: Option<PathBuf>,
 }
 
 impl Default for OpsSettings {
@@ -28,7 +22,6 @@ impl Default for OpsSettings {
         OpsSettings {
             metrics_allow: "127.0.0.0/8,::1".into(),
             metrics_addr: None,
-            web_root: None,
         }
     }
 }
