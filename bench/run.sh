@@ -49,6 +49,8 @@ trap 'kill "$SERVER" $MOCK $REF 2>/dev/null || true; wait 2>/dev/null || true; r
 # (50,000 with the header: the reader's row cap).
 cp "$DAY" "$WORK/day.xlsx"
 cargo run --release --quiet --example reservations_xlsx -- "$WORK/big.xlsx" 49999
+# How the import preview grows: 5,000 catalogue rows beside the 160-row fixture.
+cargo run --release --quiet --example catalogue_xlsx -- "$WORK/catalogue5k.xlsx" 5000
 cd "$WORK"
 
 EMAIL=bench@example.com
@@ -179,6 +181,29 @@ print(f"late check-ins, 49,999 rows ({int(size) / 1048576:.1f} MiB, {len(body['c
 PY
 }
 
+# How cost grows with size: the catalogue list at 50 and 500 apartments (the
+# largest customers), the import preview at 160 and 5,000 rows; server CPU per
+# request and per row, and the peak RSS the 5,000-row previews leave (bounded
+# by the upload cap, not by the rows).
+scaling() {
+    local before after
+    sed -e "s#$SHEET#$WORK/catalogue5k.xlsx#" preview.lua > preview5k.lua
+    PREVIEW5K_ROWS=$(curl -s -H "Authorization: Bearer $TOKEN" -F "file=@catalogue5k.xlsx;filename=apartamentos.xlsx" "$BASE/api/apartamentos/importacion/preview" |
+        python3 -c 'import json,sys; p=json.load(sys.stdin)["preview"]; print(len(p["nuevos"])+len(p["actualizados"])+len(p["sin_cambios"]), "rows,", len(p["errores"]), "errors")')
+    echo "  preview of the 5,000-row catalogue ($(( $(stat -c %s catalogue5k.xlsx) / 1024 )) KiB): $PREVIEW5K_ROWS"
+    before=$(hwm_kib)
+    scenario "POST .../preview (5,000 rows)" -t2 -c4 -d"${DURATION}s" -s preview5k.lua "$BASE/api/apartamentos/importacion/preview"
+    after=$(hwm_kib)
+    echo "  peak RSS: $((before / 1024)) MiB before the 5,000-row previews, $((after / 1024)) MiB after"
+    # 450 more apartments: the 500-apartment catalogue.
+    for i in $(seq 51 500); do
+        curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+            -d "{\"nombre\":\"Apartamento $i\",\"ciudad\":\"Sevilla\",\"direccion\":\"Calle Feria $i\",\"id_externo\":\"T$((i % 5))\"}" \
+            "$BASE/api/apartamentos"
+    done
+    scenario "GET /api/apartamentos (500)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/apartamentos"
+}
+
 cat > login.lua <<LUA
 wrk.method = "POST"
 wrk.body = '{"email":"$EMAIL","password":"$PASSWORD"}'
@@ -306,3 +331,7 @@ print(f"POST /api/contactos/exportacion/csv, {reservations} reservations ({pages
 print(f"  wall per request: p50 {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms ({len(times)} runs)   "
       f"server CPU {cpu:.1f} ms/req, {cpu * 1000 / reservations:.2f} us per reservation")
 PY
+
+# Last, since it grows the catalogue the scenarios above read.
+echo "scenario                       throughput     latency                           cost"
+scaling
