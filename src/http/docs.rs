@@ -4,7 +4,7 @@
 use std::sync::{Arc, LazyLock};
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::http::error::AppError;
@@ -72,7 +72,7 @@ static SWAGGER_CONFIG: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> =
         (status = 200, description = "The asset"),
         (status = 404, description = "No such asset", body = crate::http::error::ErrorBody),
     ))]
-pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
+pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let found = utoipa_swagger_ui::serve(&file, SWAGGER_CONFIG.clone())
         .ok()
         .flatten();
@@ -81,17 +81,83 @@ pub async fn asset(Path(file): Path<String>) -> Result<Response, AppError> {
             "Archivo de documentación no encontrado.",
         ));
     };
-    let mut response = found.bytes.into_owned().into_response();
+    // The assets are embedded gzipped: sent as they are to clients that take
+    // gzip (every browser), inflated for the others.
+    let send_gzipped = found.gzpipped && accepts_gzip(&headers);
+    let bytes = if found.gzpipped && !send_gzipped {
+        gunzip(&found.bytes)?
+    } else {
+        found.bytes.into_owned()
+    };
+    let mut response = bytes.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&found.content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    if found.gzpipped {
+    if send_gzipped {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if found.gzpipped {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=86400"),
     );
     Ok(response)
+}
+
+/// Whether `Accept-Encoding` takes gzip (`gzip` or `*`, without `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
+    use std::io::Read as _;
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            tracing::error!(error = %e, "embedded docs asset does not inflate");
+            AppError::internal()
+        })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(accept: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn gzip_is_taken_when_listed_without_q_zero() {
+        assert!(accepts_gzip(&with("gzip, deflate, br")));
+        assert!(accepts_gzip(&with("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&with("*")));
+        assert!(!accepts_gzip(&with("gzip;q=0, br")));
+        assert!(!accepts_gzip(&with("identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

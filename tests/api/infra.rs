@@ -309,6 +309,41 @@ async fn docs_page_and_its_assets_are_served_from_the_binary() {
     assert_eq!(app.get("/api/docs/nope.js").await.status(), 404);
 }
 
+/// The assets are stored gzipped: a browser gets them gzipped, a client that
+/// does not take gzip gets the same bytes inflated.
+#[tokio::test]
+async fn docs_assets_are_gzipped_only_for_clients_that_take_gzip() {
+    let app = TestApp::spawn().await;
+    let asset = "/api/docs/swagger-ui-bundle.js";
+    let plain = app.get(asset).await;
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
+    let plain = plain.bytes().await.unwrap();
+    assert!(
+        plain.len() > 100_000 && plain[0] != 0x1f,
+        "inflated JavaScript"
+    );
+
+    let zipped = app
+        .client
+        .get(app.url(asset))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let zipped = zipped.bytes().await.unwrap();
+    assert_eq!(&zipped[..2], &[0x1f, 0x8b], "gzip magic");
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut inflated,
+    )
+    .unwrap();
+    assert_eq!(inflated, plain);
+}
+
 /// Path templates of the original's catalogue (original-api.md section 2)
 /// plus ours; a route here must be documented if the router serves it.
 const CATALOGUE: &[(&str, &str)] = &[
