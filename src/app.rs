@@ -1,8 +1,11 @@
 //! The application: every API route is registered through `routes()` so the
 //! OpenAPI document and the router cannot disagree; then the middleware stack.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,6 +27,7 @@ use crate::features::{auth, companies, health, metrics, users};
 use crate::http::docs;
 use crate::http::middleware::{not_found, with_middleware};
 use crate::http::state::AppState;
+use crate::http::web_root::WebRoot;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -281,6 +285,17 @@ pub fn app(state: AppState) -> Router {
     if state.settings.ops.metrics_addr.is_none() {
         router = router.route("/metrics", get(metrics::scrape));
     }
+    // What no route takes: the JSON 404, or with WEB_ROOT the web app's files.
+    router = match &state.settings.ops.web_root {
+        Some(dir) => {
+            let files = Arc::new(WebRoot::new(dir));
+            router.fallback(move |request: Request| {
+                let files = Arc::clone(&files);
+                async move { files.serve(request).await }
+            })
+        }
+        None => router.fallback(not_found),
+    };
     state.set_openapi_json(Bytes::from(json));
     with_middleware(router, state)
 }

@@ -238,6 +238,7 @@ impl Settings {
         Rate::parse(&self.rate_limit_contact).context("RATE_LIMIT_CONTACT")?;
         Rate::parse(&self.rate_limit_default).context("RATE_LIMIT_DEFAULT")?;
         self.forms.validate()?;
+        self.ops.validate()?;
         self.trusted_proxies()?;
         if self.jwt_access_token_hours == 0 {
             bail!("JWT_ACCESS_TOKEN_HOURS must be at least 1");

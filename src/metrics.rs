@@ -29,6 +29,8 @@ pub enum Route {
     Matched(MatchedPath),
     /// No route matched (the JSON 404).
     Unmatched,
+    /// A file of WEB_ROOT (or its 404), whatever the path: one series for all.
+    Static,
 }
 
 impl Route {
@@ -36,6 +38,7 @@ impl Route {
         match self {
             Route::Matched(path) => path.as_str(),
             Route::Unmatched => "unmatched",
+            Route::Static => "static",
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::http::cors::{self, AllowedOrigins};
 use crate::http::error::{AppError, MSG_METHOD, MSG_NOT_FOUND};
 use crate::http::ratelimit::RateGuard;
 use crate::http::state::AppState;
+use crate::http::web_root;
 use crate::metrics::{Route, metrics};
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -62,6 +63,8 @@ pub struct Edge {
     origins: AllowedOrigins,
     rates: RateGuard,
     max_upload_bytes: u64,
+    /// WEB_ROOT is set: unmatched paths outside `/api/` are files.
+    serves_files: bool,
 }
 
 impl Edge {
@@ -73,6 +76,7 @@ impl Edge {
                 trusted_proxies: state.trusted_proxies.clone(),
             },
             max_upload_bytes: state.settings.max_upload_bytes as u64,
+            serves_files: state.settings.ops.web_root.is_some(),
         }
     }
 }
@@ -99,11 +103,13 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
     let started = Instant::now();
     let id = incoming_request_id(&request).unwrap_or_else(new_request_id);
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .cloned()
-        .map_or(Route::Unmatched, Route::Matched);
+    // Files are never rate limited (only matched routes are) and count as
+    // one metrics route, not one per path.
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(path) => Route::Matched(path.clone()),
+        None if edge.serves_files && !web_root::is_api(request.uri().path()) => Route::Static,
+        None => Route::Unmatched,
+    };
     let origin = edge.origins.matching(request.headers());
 
     let mut response = if cors::is_preflight(&request) {
@@ -126,10 +132,20 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
     let headers = response.headers_mut();
     headers.insert(REQUEST_ID.clone(), id.clone());
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF.clone());
-    headers.insert(header::CONTENT_SECURITY_POLICY, FRAME_ANCESTORS.clone());
-    if !route.as_str().starts_with("/api/docs/{") {
-        // Responses may carry tokens or tenant data: no cache may keep them.
-        headers.insert(header::CACHE_CONTROL, NO_STORE.clone());
+    if matches!(route, Route::Static) {
+        // A file keeps the cache policy and page CSP `web_root` gave it.
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert_with(|| FRAME_ANCESTORS.clone());
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert_with(|| NO_STORE.clone());
+    } else {
+        headers.insert(header::CONTENT_SECURITY_POLICY, FRAME_ANCESTORS.clone());
+        if !route.as_str().starts_with("/api/docs/{") {
+            // Responses may carry tokens or tenant data: no cache may keep them.
+            headers.insert(header::CACHE_CONTROL, NO_STORE.clone());
+        }
     }
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
@@ -171,11 +187,11 @@ pub async fn method_not_allowed(method: Method) -> Response {
     AppError::one(StatusCode::METHOD_NOT_ALLOWED, MSG_METHOD).into_response()
 }
 
-/// Fallbacks and the middleware stack (outermost last) around `router`.
-/// Public so tests can put probe routes behind the very same stack.
+/// The 405 fallback and the middleware stack (outermost last) around
+/// `router`, whose caller has set its fallback (`not_found`, or the files of
+/// WEB_ROOT). Public so tests can put probe routes behind the very same stack.
 pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
     router
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.max_upload_bytes))
         // Inside the edge, so a panic's 500 still gets its headers and log line.

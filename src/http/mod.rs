@@ -1,5 +1,5 @@
 //! HTTP: the handlers' shared state, envelope and errors, extractors, middleware
-//! and its stack, the documentation pages. The routes themselves are in `app`.
+//! and its stack, the documentation pages, the files of WEB_ROOT. The routes themselves are in `app`.
 
 pub mod auth;
 pub mod cache;
@@ -13,6 +13,7 @@ pub mod json;
 pub mod middleware;
 pub mod ratelimit;
 pub mod state;
+pub mod web_root;
 
 pub use error::AppError;
 pub use json::ApiJson;

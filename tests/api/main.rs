@@ -28,3 +28,4 @@ mod sync;
 mod tenants;
 mod vault;
 mod vault_ai;
+mod web_root;

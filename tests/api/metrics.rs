@@ -12,7 +12,7 @@ use stay_sidekick::store::Role;
 use crate::import::{catalogue, post_file};
 use crate::support::{TestApp, TestDb, envelope, settings};
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -23,7 +23,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the sample named exactly `series` (name and labels), 0 if absent.
-fn value(text: &str, series: &str) -> f64 {
+pub fn value(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| {
             let rest = line.strip_prefix(series)?;
