@@ -79,6 +79,13 @@ fn google_failed(err: &GoogleError) -> AppError {
 }
 
 impl GoogleSession {
+    /// Drops the stored access token, so that the next `access_token`
+    /// refreshes: Google answered 401 to it.
+    fn forget_access_token(&mut self) {
+        self.access_token = None;
+        self.expiry = None;
+    }
+
     /// A usable access token: the stored one, or a new one (kept, encrypted)
     /// when it is missing or expires within a minute. A refresh token Google
     /// refuses (`invalid_grant`) marks the connection inactive.
@@ -146,8 +153,17 @@ pub async fn upload(
     detail_prefix: &str,
 ) -> Result<ContactsSyncResult, AppError> {
     let company_id = session.company_id;
-    let token = session.access_token(state).await?;
-    let existing = match state.google.contacts(&token).await {
+    let mut token = session.access_token(state).await?;
+    let mut listed = state.google.contacts(&token).await;
+    if matches!(listed, Err(GoogleError::Status(401, _))) {
+        // Access revoked in the Google account leaves a stored token that
+        // still looks valid until it expires: one refresh tells a stale token
+        // (retried) from a revoked grant (the connection is marked inactive).
+        session.forget_access_token();
+        token = session.access_token(state).await?;
+        listed = state.google.contacts(&token).await;
+    }
+    let existing = match listed {
         Ok(existing) => existing,
         Err(err) => {
             log(

@@ -209,6 +209,91 @@ async fn a_revoked_refresh_token_disconnects(ctx: Ctx) {
     );
 }
 
+/// The user revoked the app in the Google account while the stored access
+/// token had not expired yet: People answers 401, the refresh is refused,
+/// and the connection is marked inactive at once (not an hour later).
+async fn a_token_refused_before_its_expiry_is_refreshed_once_and_revocation_disconnects(ctx: Ctx) {
+    ctx.connect().await;
+    ctx.save_pms().await;
+    ctx.mock_bookings(vec![booking(
+        1,
+        "Ana",
+        "Gil",
+        "+34 600 000 001",
+        "2026-06-05",
+        "Ático",
+    )])
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/people/me/connections"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}
+        })))
+        .expect(1)
+        .mount(&ctx.google)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_grant", "error_description": "Token has been expired or revoked."
+        })))
+        .expect(1)
+        .mount(&ctx.google)
+        .await;
+    let response = ctx.call("POST", SYNC, &ctx.admin, Some(range())).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        envelope(response).await,
+        vec![
+            "Google ha revocado el acceso a los contactos. Vuelve a conectar la cuenta desde el perfil."
+        ]
+    );
+    let (_, body) = ctx
+        .json("GET", "/api/contactos/google/status", &ctx.op, None)
+        .await;
+    assert_eq!(body["google"], json!({"conectado": false}));
+}
+
+/// A stored token Google no longer takes, with the grant still valid: one
+/// refresh, and the sync goes on with the new token.
+async fn a_stale_token_refused_before_its_expiry_is_refreshed_and_the_sync_goes_on(ctx: Ctx) {
+    ctx.connect().await;
+    ctx.save_pms().await;
+    ctx.mock_bookings(vec![booking(
+        1,
+        "Ana",
+        "Gil",
+        "+34 600 000 001",
+        "2026-06-05",
+        "Ático",
+    )])
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/people/me/connections"))
+        .and(wiremock::matchers::header("authorization", "Bearer access-1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}
+        })))
+        .mount(&ctx.google)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "access-2", "expires_in": 3599, "token_type": "Bearer",
+            "scope": "https://www.googleapis.com/auth/contacts"
+        })))
+        .expect(1)
+        .mount(&ctx.google)
+        .await;
+    let account = fake_people(&ctx.google, "access-2").await;
+    let (status, body) = ctx.json("POST", SYNC, &ctx.admin, Some(range())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resultado"]["nuevos"], 1);
+    assert_eq!(held(&account).len(), 1);
+}
+
 async fn rate_limits_are_waited_out_and_batches_hold_200(ctx: Ctx) {
     ctx.connect().await;
     ctx.save_pms().await;
@@ -352,6 +437,8 @@ contacts_cases!(
     a_second_sync_of_the_range_creates_nothing,
     an_expired_access_token_is_refreshed_and_kept,
     a_revoked_refresh_token_disconnects,
+    a_token_refused_before_its_expiry_is_refreshed_once_and_revocation_disconnects,
+    a_stale_token_refused_before_its_expiry_is_refreshed_and_the_sync_goes_on,
     rate_limits_are_waited_out_and_batches_hold_200,
     a_spreadsheet_syncs_with_its_own_total,
     refusals_become_warnings_and_failures_are_logged,
