@@ -21,6 +21,7 @@ use crate::http::error::{AppError, MSG_METHOD, MSG_NOT_FOUND};
 use crate::http::ratelimit::RateGuard;
 use crate::http::state::AppState;
 use crate::http::web_root;
+use crate::logging::RequestLine;
 use crate::metrics::{Route, metrics};
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -150,16 +151,13 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     metrics().request(&method, &route, status, elapsed);
-    tracing::info!(
-        target: "http",
-        method = %method,
-        route = route.as_str(),
+    crate::logging::log_request(&RequestLine {
+        method: method.as_str(),
+        route: route.as_str(),
         status,
-        // Whole microseconds: an integer formats far faster than a float.
-        latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        request_id = id.to_str().unwrap_or("-"),
-        "request"
-    );
+        latency_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        request_id: id.to_str().unwrap_or("-"),
+    });
     response
 }
 

@@ -9,6 +9,8 @@
 //! everything gathered in one call. No line is dropped: when the writer falls
 //! far behind, callers wait for room. The guard writes what is left on exit.
 
+mod access;
+
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -18,6 +20,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::Settings;
+
+pub use access::{RequestLine, log_request};
 
 /// How long a line may wait in memory before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
@@ -115,8 +119,9 @@ fn write_loop(shared: &Shared, mut out: impl Write) {
     }
 }
 
-impl Write for BatchWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+impl BatchWriter {
+    /// Appends whole lines; waits while the writer is `MAX_PENDING` behind.
+    pub fn append(&self, buf: &[u8]) {
         let shared = &self.0;
         let mut pending = shared.lock();
         while pending.bytes.len() >= MAX_PENDING && !pending.closed {
@@ -131,6 +136,12 @@ impl Write for BatchWriter {
         if wake {
             shared.wake_writer.notify_one();
         }
+    }
+}
+
+impl Write for BatchWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.append(buf);
         Ok(buf.len())
     }
 
@@ -161,6 +172,7 @@ impl Drop for LogGuard {
 pub fn init(settings: &Settings) -> std::io::Result<LogGuard> {
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = BatchWriter::new(std::io::stderr())?;
+    access::install(writer.clone(), settings.log_format == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
