@@ -229,8 +229,7 @@ mod tests {
         } else {
             tracing::subscriber::with_default(builder.with_ansi(false).finish(), emit);
         }
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-        text
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
     }
 
     fn ours(json: bool) -> String {
