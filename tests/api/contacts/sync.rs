@@ -209,10 +209,9 @@ async fn a_revoked_refresh_token_disconnects(ctx: Ctx) {
     );
 }
 
-/// The user revoked the app in the Google account while the stored access
-/// token had not expired yet: People answers 401, the refresh is refused,
-/// and the connection is marked inactive at once (not an hour later).
-async fn a_token_refused_before_its_expiry_is_refreshed_once_and_revocation_disconnects(ctx: Ctx) {
+/// Connected (stored token `access-1`, not expired), one booking in the
+/// PMS, and People refusing `access-1` with Google's 401.
+async fn connected_with_one_booking_and_people_refusing(ctx: &Ctx) {
     ctx.connect().await;
     ctx.save_pms().await;
     ctx.mock_bookings(vec![booking(
@@ -226,12 +225,19 @@ async fn a_token_refused_before_its_expiry_is_refreshed_once_and_revocation_disc
     .await;
     Mock::given(method("GET"))
         .and(path("/v1/people/me/connections"))
+        .and(wiremock::matchers::header("authorization", "Bearer access-1"))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}
         })))
-        .expect(1)
         .mount(&ctx.google)
         .await;
+}
+
+/// The user revoked the app in the Google account while the stored access
+/// token had not expired yet: People answers 401, the refresh is refused,
+/// and the connection is marked inactive at once (not an hour later).
+async fn a_token_refused_before_its_expiry_is_refreshed_once_and_revocation_disconnects(ctx: Ctx) {
+    connected_with_one_booking_and_people_refusing(&ctx).await;
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=refresh_token"))
@@ -258,25 +264,7 @@ async fn a_token_refused_before_its_expiry_is_refreshed_once_and_revocation_disc
 /// A stored token Google no longer takes, with the grant still valid: one
 /// refresh, and the sync goes on with the new token.
 async fn a_stale_token_refused_before_its_expiry_is_refreshed_and_the_sync_goes_on(ctx: Ctx) {
-    ctx.connect().await;
-    ctx.save_pms().await;
-    ctx.mock_bookings(vec![booking(
-        1,
-        "Ana",
-        "Gil",
-        "+34 600 000 001",
-        "2026-06-05",
-        "Ático",
-    )])
-    .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/people/me/connections"))
-        .and(wiremock::matchers::header("authorization", "Bearer access-1"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}
-        })))
-        .mount(&ctx.google)
-        .await;
+    connected_with_one_booking_and_people_refusing(&ctx).await;
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=refresh_token"))
