@@ -107,23 +107,31 @@ pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Respo
     Ok(response)
 }
 
-/// Whether `Accept-Encoding` takes gzip (`gzip` or `*`, without `q=0`).
+/// Whether `Accept-Encoding` takes gzip: listed without `q=0`, or not
+/// listed and `*` is (a `gzip;q=0` wins over `*`).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    let codings = headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("");
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+        .flat_map(|value| value.split(','));
+    for coding in codings {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let taken = !parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        if name.eq_ignore_ascii_case("gzip") {
+            gzip = Some(taken);
+        } else if name == "*" {
+            any = Some(taken);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
@@ -157,6 +165,8 @@ mod tests {
         assert!(accepts_gzip(&with("br;q=1.0, GZIP;q=0.5")));
         assert!(accepts_gzip(&with("*")));
         assert!(!accepts_gzip(&with("gzip;q=0, br")));
+        assert!(!accepts_gzip(&with("gzip;q=0, *")));
+        assert!(accepts_gzip(&with("br, *;q=0.1")));
         assert!(!accepts_gzip(&with("identity")));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }
