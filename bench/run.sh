@@ -33,18 +33,15 @@ DAY="$(mktemp --suffix=.xlsx)"
 if [ -f "$DAY_FIXTURE" ]; then cp "$DAY_FIXTURE" "$DAY"; else cargo run --release --quiet --example reservations_xlsx -- "$DAY" 11; fi
 MOCK_SMOOBU="$PWD/bench/mock_smoobu.py"
 MOCK=
-# The reference: a bare axum server answering /api/health with the same body,
-# built in its own target dir (../shared is read-only). NO_REFERENCE=1 skips it.
-REF_SRC="$PWD/../shared/bench/bare-axum"
-REF_BIN=
-REF=
-if [ -d "$REF_SRC" ] && [ -z "${NO_REFERENCE:-}" ]; then
-    CARGO_TARGET_DIR="$PWD/target/bare-axum" cargo build --release --quiet --locked --manifest-path "$REF_SRC/Cargo.toml"
-    REF_BIN="$PWD/target/bare-axum/release/bare-axum"
+# The reference: a bare axum server answering /api/health with the same body
+# (../shared/bench/bare-axum, built by bench/health_ratio.sh). NO_REFERENCE=1 skips it.
+RATIO=
+if [ -d "$PWD/../shared/bench/bare-axum" ] && [ -z "${NO_REFERENCE:-}" ]; then
+    RATIO="$PWD/bench/health_ratio.sh"
 fi
 
 WORK="$(mktemp -d)"
-trap 'kill "$SERVER" $MOCK $REF 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET" "$DAY"' EXIT
+trap 'kill "$SERVER" $MOCK 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK" "$SHEET" "$DAY"' EXIT
 # Late check-ins: the same one-day export, and 49,999 rows in its columns
 # (50,000 with the header: the reader's row cap).
 cp "$DAY" "$WORK/day.xlsx"
@@ -236,25 +233,11 @@ echo "start to healthy: ${STARTUP_MS} ms   idle RSS: $((IDLE_RSS / 1024)) MiB"
 echo "scenario                       throughput     latency                           cost"
 scenario "GET /api/health" -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/api/health"
 
-# Health against the reference, side by side: rounds alternate the two servers
-# so a busy machine slows both alike; the ratio is ours / reference per round.
-if [ -n "$REF_BIN" ]; then
-    REF_PORT=$((PORT + 2))
-    "$REF_BIN" "$REF_PORT" >/dev/null 2>&1 &
-    REF=$!
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$REF_PORT/api/health" >/dev/null && break; sleep 0.05; done
-    rps() { wrk -t2 -c"$CONNECTIONS" -d"$((DURATION / 2 > 2 ? DURATION / 2 : 2))s" "$1" | awk '/Requests\/sec/ {print $2}'; }
-    RATIOS=()
-    for round in 1 2 3; do
-        ref=$(rps "http://127.0.0.1:$REF_PORT/api/health")
-        ours=$(rps "$BASE/api/health")
-        ratio=$(python3 -c "print(f'{$ours / $ref:.2f}')")
-        RATIOS+=("$ratio")
-        printf '  health vs bare axum, round %s: bare %10.1f req/s   ours %10.1f req/s   ratio %s\n' "$round" "$ref" "$ours" "$ratio"
-    done
-    echo "  health / bare axum (median of 3): $(printf '%s\n' "${RATIOS[@]}" | sort -n | sed -n 2p)"
-    kill "$REF" 2>/dev/null || true
-    REF=
+# Health against the reference, side by side (bench/health_ratio.sh: its own
+# two servers, alternating rounds, user and kernel CPU per request).
+if [ -n "$RATIO" ]; then
+    CONNECTIONS="$CONNECTIONS" ROUNDS=3 DURATION="$((DURATION / 2 > 2 ? DURATION / 2 : 2))" \
+        bash "$RATIO" "$BIN" | sed 's/^/  /'
 fi
 scenario "GET /api/auth/validacion" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/validacion"
 scenario "GET /api/apartamentos (50)" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/apartamentos"

@@ -45,7 +45,10 @@ static GET_HEAD: HeaderValue = HeaderValue::from_static("GET, HEAD");
 /// Whether a request path belongs to the API (decoded, so `/api%2F...` too):
 /// such a path is never answered from disk.
 pub fn is_api(raw_path: &str) -> bool {
-    let path = percent_decode_str(raw_path).decode_utf8_lossy();
+    is_api_decoded(&percent_decode_str(raw_path).decode_utf8_lossy())
+}
+
+fn is_api_decoded(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
@@ -79,7 +82,7 @@ impl WebRoot {
         let path = percent_decode_str(parts.uri.path())
             .decode_utf8_lossy()
             .into_owned();
-        if is_api(parts.uri.path()) {
+        if is_api_decoded(&path) {
             return AppError::not_found(MSG_NOT_FOUND).into_response();
         }
         if parts.method != Method::GET && parts.method != Method::HEAD {

@@ -50,7 +50,7 @@ pub fn log_request(line: &RequestLine) {
         // program): through whatever subscriber there is.
         tracing::info!(
             target: "http",
-            method = line.method,
+            method = %line.method,
             route = line.route,
             status = line.status,
             latency_us = line.latency_us,
