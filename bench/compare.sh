@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Two builds side by side on one machine: both servers up at once, then for
-# each round and each build `GET /api/health` and `GET /api/auth/validacion`
-# for DURATION seconds with wrk, alternating, so a busy machine slows both
-# alike. Prints each figure and validacion/health.
+# each round and each build `GET /api/health`, `GET /api/auth/validacion` and
+# `GET /api/apartamentos` (50 apartments) for DURATION seconds with wrk,
+# alternating, so a busy machine slows both alike. Prints each figure and its
+# ratio to the same build's health.
 #
 #   bash bench/compare.sh OLD_BINARY NEW_BINARY
 set -euo pipefail
@@ -33,14 +34,23 @@ PY
 }
 rps() { wrk -t2 -c32 -d"${DURATION}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
 
-start old "$1" 5101
-start new "$2" 5102
+start old "$(realpath "$1")" 5101
+start new "$(realpath "$2")" 5102
 declare -A TOKEN=([5101]="$(token 5101)" [5102]="$(token 5102)")
+for port in 5101 5102; do
+    for i in $(seq 1 50); do
+        curl -s -o /dev/null -H "Authorization: Bearer ${TOKEN[$port]}" -H 'Content-Type: application/json' \
+            -d "{\"nombre\":\"Apartamento $i\",\"ciudad\":\"Sevilla\",\"direccion\":\"Calle Feria $i\",\"id_externo\":\"T$((i % 5))\"}" \
+            "http://127.0.0.1:$port/api/apartamentos"
+    done
+done
+ratio() { python3 -c "print(round($1 / $2, 3))"; }
 for round in $(seq "$ROUNDS"); do
     for build in old:5101 new:5102; do
         name="${build%%:*}"; port="${build##*:}"
         health=$(rps "http://127.0.0.1:$port/api/health")
         auth=$(rps -H "Authorization: Bearer ${TOKEN[$port]}" "http://127.0.0.1:$port/api/auth/validacion")
-        echo "round $round $name: health $health validacion $auth ratio $(python3 -c "print(round($auth / $health, 3))")"
+        list=$(rps -H "Authorization: Bearer ${TOKEN[$port]}" "http://127.0.0.1:$port/api/apartamentos")
+        echo "round $round $name: health $health  validacion $auth ($(ratio "$auth" "$health"))  apartamentos $list ($(ratio "$list" "$health"))"
     done
 done

@@ -4,6 +4,8 @@
 //! is 401; roles come from the row, so a role taken away is 403 at once on this
 //! instance and within a second on others (the row cache, store/user_cache.rs).
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 use chrono::Utc;
@@ -16,10 +18,11 @@ use crate::store::{Role, User};
 /// Any authenticated user (`jwt_required`).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub user: User,
+    /// Shared with the row cache: a request copies no strings.
+    pub user: Arc<User>,
     pub token: VerifiedToken,
     /// The bearer token as sent (to keep this session on a password change).
-    pub raw_token: String,
+    pub raw_token: Arc<str>,
 }
 
 impl AuthUser {
@@ -54,7 +57,6 @@ pub async fn authenticate(state: &AppState, raw_token: &str) -> Result<Option<Au
     let Some(user) = state.store.user_for_token(token.user_id).await? else {
         return Ok(None);
     };
-    let user = User::clone(&user);
     // Tokens issued before the user's last password change or reset are
     // refused, except the one session that changed its own password.
     let revoked = user.tokens_valid_from.is_some_and(|from| {
@@ -67,7 +69,7 @@ pub async fn authenticate(state: &AppState, raw_token: &str) -> Result<Option<Au
     Ok(Some(AuthUser {
         user,
         token,
-        raw_token: raw_token.to_string(),
+        raw_token: raw_token.into(),
     }))
 }
 

@@ -1,6 +1,9 @@
 //! HS256 access tokens with the original's claims, payload written ASCII-only
 //! (`\uXXXX`) as PyJWT does: the web app decodes it with `atob`.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde::{Deserialize, Serialize};
@@ -47,12 +50,34 @@ pub struct VerifiedToken {
     pub issued_at: i64,
 }
 
-#[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     lifetime_hours: u32,
+    /// Tokens whose signature and claims were already read. A token's bytes
+    /// never change what they say, so a session's every request after its
+    /// first skips the HMAC and the JSON; the time claims are still checked
+    /// against each request's clock.
+    seen: Mutex<HashMap<Box<str>, TimedToken>>,
+}
+
+/// Most tokens remembered at once; the set starts over when full (it only
+/// saves work, it decides nothing).
+const SEEN_CAPACITY: usize = 8192;
+
+/// A token that passed the signature and claim checks, with its time claims.
+#[derive(Debug, Clone, Copy)]
+struct TimedToken {
+    token: VerifiedToken,
+    expires_at: i64,
+    not_before: i64,
+}
+
+impl TimedToken {
+    fn at(&self, now: i64) -> Option<VerifiedToken> {
+        (self.expires_at > now && self.not_before <= now).then_some(self.token)
+    }
 }
 
 /// SHA-256 (hex) of a token: how the one kept session is remembered.
@@ -90,6 +115,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             lifetime_hours,
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -139,19 +165,43 @@ impl TokenKeys {
     /// Verifies signature (HS256 only), `exp` (no leeway), `nbf`, and that
     /// `iat` is present and not in the future. Tokens carrying `aud` are refused.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<VerifiedToken> {
+        let now = now.timestamp();
+        if let Some(seen) = self.seen().get(token) {
+            return seen.at(now);
+        }
+        let timed = self.decode(token)?;
+        let verified = timed.at(now)?;
+        let mut seen = self.seen();
+        if seen.len() >= SEEN_CAPACITY {
+            seen.clear();
+        }
+        seen.insert(token.into(), timed);
+        Some(verified)
+    }
+
+    fn seen(&self) -> MutexGuard<'_, HashMap<Box<str>, TimedToken>> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Signature and claims, without the clock.
+    fn decode(&self, token: &str) -> Option<TimedToken> {
         let data =
             jsonwebtoken::decode::<IncomingClaims>(token, &self.decoding, &self.validation).ok()?;
         let claims = data.claims;
-        let now = now.timestamp();
-        let expired = claims.exp <= now;
-        let immature = claims.iat > now || claims.nbf.is_some_and(|nbf| nbf > now);
-        if expired || immature || claims.aud.is_some() {
+        if claims.aud.is_some() {
             return None;
         }
-        Some(VerifiedToken {
-            user_id: claims.user_id,
-            company_id: claims.empresa_id,
-            issued_at: claims.iat,
+        Some(TimedToken {
+            token: VerifiedToken {
+                user_id: claims.user_id,
+                company_id: claims.empresa_id,
+                issued_at: claims.iat,
+            },
+            expires_at: claims.exp,
+            // Not valid before it was issued, nor before `nbf`.
+            not_before: claims.nbf.map_or(claims.iat, |nbf| nbf.max(claims.iat)),
         })
     }
 }
@@ -256,5 +306,34 @@ mod tests {
                 .verify(&token, now - chrono::Duration::seconds(5))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_remembered_token_is_still_held_to_its_time_claims() {
+        let keys = keys();
+        let now = Utc::now();
+        let token = keys.sign(&sample(now));
+        assert!(keys.verify(&token, now).is_some());
+        assert_eq!(keys.seen().len(), 1, "the first sight is remembered");
+        let later = now + chrono::Duration::seconds(3601);
+        assert!(keys.verify(&token, later).is_none(), "expired");
+        let earlier = now - chrono::Duration::seconds(5);
+        assert!(keys.verify(&token, earlier).is_none(), "issued later");
+        assert!(keys.verify(&token, now).is_some());
+    }
+
+    #[test]
+    fn refused_tokens_are_not_remembered_and_the_set_is_bounded() {
+        let keys = keys();
+        let now = Utc::now();
+        let token = keys.sign(&sample(now));
+        let mut forged = token.clone();
+        forged.pop();
+        assert!(keys.verify(&forged, now).is_none());
+        assert!(keys.seen().is_empty());
+        for _ in 0..SEEN_CAPACITY + 1 {
+            assert!(keys.verify(&keys.sign(&sample(now)), now).is_some());
+        }
+        assert!(keys.seen().len() <= SEEN_CAPACITY);
     }
 }
