@@ -21,6 +21,10 @@ pub struct OpsSettings {
     /// /menu/), `DIR/` the static site (11ty `_site`). Unset: the API only.
     #[arg(long, env = "WEB_ROOT")]
     pub web_root: Option<PathBuf>,
+    /// `true` when clients reach the service only over HTTPS (a TLS proxy in
+    /// front): every answer then carries `Strict-Transport-Security`.
+    #[arg(long, env = "BEHIND_HTTPS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub behind_https: bool,
 }
 
 impl Default for OpsSettings {
@@ -30,6 +34,7 @@ impl Default for OpsSettings {
             metrics_allow: "127.0.0.0/8,::1".into(),
             metrics_addr: None,
             web_root: None,
+            behind_https: false,
         }
     }
 }

@@ -12,6 +12,10 @@ static ALLOW_METHODS: HeaderValue =
     HeaderValue::from_static("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
 static TRUE: HeaderValue = HeaderValue::from_static("true");
 static VARY_ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
+/// The request headers a cross-origin caller may send: what the web app and
+/// the static site send, and our request id. Anything else fails the preflight.
+static ALLOW_HEADERS: HeaderValue =
+    HeaderValue::from_static("authorization, content-type, x-csrf-token, x-request-id");
 
 #[derive(Clone, Default)]
 pub struct AllowedOrigins(Arc<Vec<String>>);
@@ -19,6 +23,11 @@ pub struct AllowedOrigins(Arc<Vec<String>>);
 impl AllowedOrigins {
     pub fn new(origins: Vec<String>) -> Self {
         AllowedOrigins(Arc::new(origins))
+    }
+
+    /// Some origin is configured (answers then vary by `Origin`).
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
     }
 
     /// The request's `Origin` when it is allowed.
@@ -32,22 +41,6 @@ impl AllowedOrigins {
     }
 }
 
-/// Requested headers, lower-cased and sorted (as flask-cors answers them).
-fn requested_headers(headers: &HeaderMap) -> Option<HeaderValue> {
-    let requested = headers
-        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)?
-        .to_str()
-        .ok()?;
-    let mut names: Vec<String> = requested
-        .split(',')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .filter(|h| !h.is_empty())
-        .collect();
-    names.sort();
-    names.dedup();
-    HeaderValue::from_str(&names.join(", ")).ok()
-}
-
 /// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
 pub fn is_preflight(request: &Request) -> bool {
     request.method() == Method::OPTIONS
@@ -58,17 +51,14 @@ pub fn is_preflight(request: &Request) -> bool {
 
 /// The answer to a preflight, for every route, without running auth or
 /// limits: 200, with the CORS headers only for an allowed origin.
-pub fn preflight(origin: Option<HeaderValue>, request_headers: &HeaderMap) -> Response {
+pub fn preflight(origin: Option<HeaderValue>) -> Response {
     let mut response = StatusCode::OK.into_response();
     if let Some(origin) = origin {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
         headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOW_METHODS.clone());
-        if let Some(requested) = requested_headers(request_headers) {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested);
-        }
-        headers.append(header::VARY, VARY_ORIGIN.clone());
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOW_HEADERS.clone());
     }
     response
 }
@@ -77,5 +67,17 @@ pub fn preflight(origin: Option<HeaderValue>, request_headers: &HeaderMap) -> Re
 pub fn allow(headers: &mut HeaderMap, origin: HeaderValue) {
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
-    headers.append(header::VARY, VARY_ORIGIN.clone());
+}
+
+/// `Vary: Origin`, once, beside any other `Vary` the answer has.
+pub fn vary_on_origin(headers: &mut HeaderMap) {
+    let present = headers
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("origin"));
+    if !present {
+        headers.append(header::VARY, VARY_ORIGIN.clone());
+    }
 }

@@ -29,6 +29,12 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 static NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 static NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 static FRAME_ANCESTORS: HeaderValue = HeaderValue::from_static("frame-ancestors 'none'");
+static DENY: HeaderValue = HeaderValue::from_static("DENY");
+static NO_REFERRER: HeaderValue = HeaderValue::from_static("no-referrer");
+/// Pages embed the Turnstile widget and hand off to Google's consent screen,
+/// third parties that may read the page's origin: pages send the origin only.
+static PAGE_REFERRER: HeaderValue = HeaderValue::from_static("strict-origin-when-cross-origin");
+static HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 
 /// Request ids: a random per-process prefix and a counter (cheap, unique).
 static ID_PREFIX: LazyLock<String> = LazyLock::new(|| {
@@ -67,6 +73,8 @@ pub struct Edge {
     max_upload_bytes: u64,
     /// WEB_ROOT is set: unmatched paths outside `/api/` are files.
     serves_files: bool,
+    /// BEHIND_HTTPS: answers carry `Strict-Transport-Security`.
+    hsts: bool,
 }
 
 impl Edge {
@@ -79,6 +87,7 @@ impl Edge {
             },
             max_upload_bytes: state.settings.max_upload_bytes as u64,
             serves_files: state.settings.ops.web_root.is_some(),
+            hsts: state.settings.ops.behind_https,
         }
     }
 }
@@ -115,7 +124,7 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
     let origin = edge.origins.matching(request.headers());
 
     let mut response = if cors::is_preflight(&request) {
-        cors::preflight(origin, request.headers())
+        cors::preflight(origin)
     } else {
         let mut response = if declared_too_large(&request, edge.max_upload_bytes) {
             AppError::too_large().into_response()
@@ -138,9 +147,21 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
     };
 
     let headers = response.headers_mut();
+    if edge.origins.any() {
+        // With origins configured, every answer's CORS headers depend on
+        // the request's Origin: shared caches must key on it.
+        cors::vary_on_origin(headers);
+    }
     headers.insert(REQUEST_ID.clone(), id.clone());
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF.clone());
+    headers.insert(header::X_FRAME_OPTIONS, DENY.clone());
+    if edge.hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HSTS.clone());
+    }
     if matches!(route, Route::Static) {
+        headers
+            .entry(header::REFERRER_POLICY)
+            .or_insert_with(|| PAGE_REFERRER.clone());
         // A file keeps the cache policy and page CSP `web_root` gave it.
         headers
             .entry(header::CONTENT_SECURITY_POLICY)
@@ -149,6 +170,7 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
             .entry(header::CACHE_CONTROL)
             .or_insert_with(|| NO_STORE.clone());
     } else {
+        headers.insert(header::REFERRER_POLICY, NO_REFERRER.clone());
         headers.insert(header::CONTENT_SECURITY_POLICY, FRAME_ANCESTORS.clone());
         if !route.as_str().starts_with("/api/docs/{") {
             // Responses may carry tokens or tenant data: no cache may keep them.

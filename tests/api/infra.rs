@@ -211,6 +211,8 @@ async fn cors_echoes_only_allowed_origins() {
                 .is_none(),
             "{origin}"
         );
+        // The answer without CORS headers varies by Origin too.
+        assert_eq!(response.headers()["vary"], "Origin", "{origin}");
     }
     let preflight = app
         .client
@@ -230,10 +232,25 @@ async fn cors_echoes_only_allowed_origins() {
         headers["access-control-allow-origin"],
         "http://localhost:4200"
     );
+    // A fixed list, not an echo of what was asked.
     assert_eq!(
         headers["access-control-allow-headers"],
-        "content-type, x-csrf-token"
+        "authorization, content-type, x-csrf-token, x-request-id"
     );
+    assert_eq!(headers["vary"], "Origin");
+    let odd = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/auth/login"))
+        .header("Origin", "http://localhost:4200")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "X-Evil, Content-Type")
+        .send()
+        .await
+        .unwrap();
+    let allowed = odd.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(!allowed.contains("x-evil"), "{allowed}");
     assert_eq!(
         headers["access-control-allow-methods"],
         "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
@@ -247,6 +264,27 @@ async fn cors_echoes_only_allowed_origins() {
         .await
         .unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn answers_carry_the_browser_facing_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/health", "/api/apartamentos", "/api/nope"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert!(headers.get("strict-transport-security").is_none(), "{path}");
+        // No origins configured: nothing varies by Origin.
+        assert!(headers.get("vary").is_none(), "{path}");
+    }
+    let https = TestApp::spawn_configured(|s| s.ops.behind_https = true).await;
+    let response = https.get("/api/apartamentos").await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
 
 #[tokio::test]

@@ -209,6 +209,13 @@ async fn hashed_assets_are_immutable_and_html_is_revalidated() {
         let response = app.get(path).await;
         assert_eq!(response.status(), status, "{path}");
         assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+        assert_eq!(header(&response, "x-frame-options"), "DENY", "{path}");
+        // Pages keep their origin for Turnstile and Google's consent screen.
+        assert_eq!(
+            header(&response, "referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
         let csp = header(&response, "content-security-policy");
         for directive in [
             "default-src 'self'",
