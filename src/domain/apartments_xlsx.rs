@@ -2,6 +2,8 @@
 //! original's aliases, or the company's column numbers; one catalogue row per
 //! data row, or a row error.
 
+use crate::domain::sanitize::single_line;
+
 /// The company's column numbers (1-based; 0 = not used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ColumnOverride {
@@ -105,12 +107,13 @@ fn header_mapping(header: &[Option<String>]) -> Result<Mapping, Vec<String>> {
     }
 }
 
-/// The right-most non-empty mapped cell, trimmed (a blank cell gives "").
+/// The right-most non-empty mapped cell, on one line and trimmed (a blank
+/// cell gives "").
 fn field(row: &[Option<String>], columns: &[usize]) -> Option<String> {
     columns
         .iter()
         .filter_map(|&c| row.get(c).cloned().flatten())
-        .map(|v| v.trim().to_string())
+        .map(|v| single_line(&v))
         .next_back()
 }
 

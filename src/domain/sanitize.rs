@@ -42,6 +42,57 @@ pub fn strip_html(value: &str) -> String {
     CLEANER.clean(value).to_string().trim().to_string()
 }
 
+/// Bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+/// U+2066-U+2069): they make stored text display in another order than it
+/// reads (a file name or an amount shown backwards). The marks LRM/RLM stay.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A one-line field (a name, an address, a city): C0 and C1 controls and
+/// bidi controls dropped, and each run of line breaks or tabs becomes one
+/// space; trimmed. Other text is kept as sent.
+pub fn single_line(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut in_break = false;
+    for c in value.chars() {
+        if matches!(
+            c,
+            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        ) {
+            if !in_break {
+                out.push(' ');
+            }
+            in_break = true;
+            continue;
+        }
+        in_break = false;
+        if !c.is_control() && !is_bidi_control(c) {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Multi-line text (a template's body): controls and bidi controls dropped
+/// but newlines and tabs, with `\r\n` and a lone `\r` written as `\n`.
+pub fn multi_line(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Runs of horizontal whitespace become one space, 3+ newlines become two, trimmed.
 fn collapse_whitespace(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -200,5 +251,30 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(65));
         assert_eq!(sanitize_email(&long), None);
+    }
+
+    #[test]
+    fn one_line_fields_lose_controls_and_bidi_overrides() {
+        assert_eq!(single_line("Apto\u{7}\u{1b}[31m 3"), "Apto[31m 3");
+        assert_eq!(single_line("Calle\r\n\tFeria 3"), "Calle Feria 3");
+        assert_eq!(single_line("fact\u{202E}fdp.exe"), "factfdp.exe");
+        assert_eq!(single_line("\u{2066}a\u{2069}\u{85}b\u{9B}"), "a b");
+        // Ordinary text, marks and emoji sequences are kept as sent.
+        assert_eq!(
+            single_line("  Ático  \u{200F}דירה 👨‍👩‍👧 "),
+            "Ático  \u{200F}דירה 👨‍👩‍👧"
+        );
+    }
+
+    #[test]
+    fn multi_line_text_keeps_newlines_and_tabs_only() {
+        assert_eq!(
+            multi_line("Hola\r\n\tqué tal\rAdiós\u{0}\u{1b}\u{202D}!\n"),
+            "Hola\n\tqué tal\nAdiós!\n"
+        );
+        assert_eq!(
+            multi_line("{NOMBRE}\n\n{APARTAMENTO}"),
+            "{NOMBRE}\n\n{APARTAMENTO}"
+        );
     }
 }

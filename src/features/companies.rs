@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::sanitize::single_line;
 use crate::domain::validation::{FieldErrors, Input, length_between, marshmallow_email_ok};
 use crate::http::ApiJson;
 use crate::http::auth::Superadmin;
@@ -62,7 +63,7 @@ pub struct NewCompanyRequest {
 /// as the original.
 pub fn parse_new_company(body: &Value) -> Result<NewCompanyRequest, FieldErrors> {
     let mut input = Input::new(body)?;
-    let name = input.string("nombre", true);
+    let name = input.string("nombre", true).map(|n| single_line(&n));
     if name
         .as_ref()
         .is_some_and(|n| !(1..=200).contains(&n.chars().count()))

@@ -24,6 +24,7 @@ mod openapi;
 mod smoobu;
 mod spreadsheets;
 mod store_contract;
+mod stored_text;
 mod sync;
 mod tenants;
 mod vault;

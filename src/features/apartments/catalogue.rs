@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::format::iso;
 use crate::domain::json::to_ascii_json;
-use crate::domain::sanitize::strip_html;
+use crate::domain::sanitize::{single_line, strip_html};
 use crate::domain::validation::{FieldErrors, Input, length_between};
 use crate::features::shared::{OkBody, read_time_zone, time_zone_schema};
 use crate::http::ApiJson;
@@ -155,7 +155,9 @@ impl From<ApartmentChangesRequest> for ApartmentChanges {
 /// An optional, nullable, HTML-stripped string of at most `max` characters.
 /// `None`: absent; `Some(None)`: null.
 fn optional_text(input: &mut Input, name: &'static str, max: usize) -> Option<Option<String>> {
-    let value = input.nullable_string(name)?.map(|v| strip_html(&v));
+    let value = input
+        .nullable_string(name)?
+        .map(|v| single_line(&strip_html(&v)));
     if value.as_ref().is_some_and(|v| v.chars().count() > max) {
         input.error(name, format!("Longer than maximum length {max}."));
     }
@@ -163,7 +165,7 @@ fn optional_text(input: &mut Input, name: &'static str, max: usize) -> Option<Op
 }
 
 fn checked_name(input: &mut Input, name: Option<String>) -> Option<String> {
-    let name = name.map(|n| strip_html(&n))?;
+    let name = name.map(|n| single_line(&strip_html(&n)))?;
     if !(1..=200).contains(&name.chars().count()) {
         input.error("nombre", length_between(1, 200));
     }

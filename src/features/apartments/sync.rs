@@ -5,6 +5,7 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::sanitize::single_line;
 use crate::features::apartments::{CatalogueSource, SyncCounts, log_failure, upsert_catalogue};
 use crate::features::pms_settings::client_for;
 use crate::http::ApiJson;
@@ -28,7 +29,11 @@ pub struct SyncBody {
 }
 
 /// An apartment of the PMS as a catalogue row, or why it cannot be one.
-fn catalogue_row(apartment: PmsApartment) -> Result<ApartmentUpsert, String> {
+fn catalogue_row(mut apartment: PmsApartment) -> Result<ApartmentUpsert, String> {
+    // The PMS's text is stored and shown like a user's: one line, no controls.
+    apartment.name = single_line(&apartment.name);
+    apartment.street = apartment.street.as_deref().map(single_line);
+    apartment.city = apartment.city.as_deref().map(single_line);
     let too_long = [
         ("id", apartment.id.chars().count() > 100),
         ("nombre", apartment.name.chars().count() > 200),

@@ -11,6 +11,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::sanitize::{multi_line, single_line};
 use crate::domain::validation::{FieldErrors, MSG_INVALID_INPUT, MSG_NOT_STRING};
 use crate::features::shared::OkBody;
 use crate::http::ApiJson;
@@ -115,8 +116,8 @@ pub fn parse_template(body: &Value) -> Result<LateTemplateRequest, TemplateError
         errors.add("_schema", MSG_INVALID_INPUT);
         return Err(TemplateError::Invalid(errors));
     };
-    let name = text(fields.get("nombre"));
-    let content = text(fields.get("contenido"));
+    let name = text(fields.get("nombre")).map(|n| single_line(&n));
+    let content = text(fields.get("contenido")).map(|c| multi_line(&c));
     if name.is_err() {
         errors.add("nombre", MSG_NOT_STRING);
     }

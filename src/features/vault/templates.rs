@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::placeholders;
+use crate::domain::sanitize::{multi_line, single_line};
 use crate::domain::validation::{FieldErrors, Input};
 use crate::domain::vault::{
     CATEGORIES, DEFAULT_LANGUAGE, LANGUAGES, MSG_CATEGORY, MSG_CONTENT_EMPTY, MSG_LANGUAGE,
@@ -150,14 +151,14 @@ pub type TemplateId = PathId<TemplateRoute>;
 
 /// `nombre` and `contenido` as both schemas read them.
 fn name_and_content(input: &mut Input) -> (Option<String>, Option<String>) {
-    let name = input.string("nombre", true);
+    let name = input.string("nombre", true).map(|n| single_line(&n));
     if name
         .as_ref()
         .is_some_and(|n| !(1..=NAME_MAX_CHARS).contains(&n.chars().count()))
     {
         input.error("nombre", MSG_NAME_LENGTH);
     }
-    let content = input.string("contenido", true);
+    let content = input.string("contenido", true).map(|c| multi_line(&c));
     if content.as_ref().is_some_and(String::is_empty) {
         input.error("contenido", MSG_CONTENT_EMPTY);
     }
