@@ -236,6 +236,7 @@ pub async fn create(
         role,
         is_superadmin: false,
         password_changed_at: Some(temporary_password_date()),
+        temporary_password: true,
     };
     match state.store.add_user_within_limit(company_id, new).await? {
         AddUser::Added(user) => {
@@ -336,6 +337,7 @@ pub async fn reset_password(
     let password = temporary_password();
     let change = PasswordChange {
         hash: state.hasher.hash(password.clone()).await?,
+        temporary: true,
         changed_at: temporary_password_date(),
         tokens_valid_from: Utc::now(),
         kept_token: None,

@@ -10,7 +10,9 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 use chrono::Utc;
 
-use crate::http::error::{AppError, MSG_FORBIDDEN, MSG_TOKEN_INVALID, MSG_TOKEN_REQUIRED};
+use crate::http::error::{
+    AppError, MSG_FORBIDDEN, MSG_TEMPORARY_PASSWORD, MSG_TOKEN_INVALID, MSG_TOKEN_REQUIRED,
+};
 use crate::http::state::AppState;
 use crate::security::jwt::{VerifiedToken, fingerprint, first_valid_second};
 use crate::store::{Role, User};
@@ -73,6 +75,23 @@ pub async fn authenticate(state: &AppState, raw_token: &str) -> Result<Option<Au
     }))
 }
 
+/// The request's session, a temporary password's included.
+async fn session(parts: &mut Parts, state: &AppState) -> Result<AuthUser, AppError> {
+    // Kept for the request, so a second extractor (a role, `TargetCompany`)
+    // costs no second lookup of the user.
+    if let Some(user) = parts.extensions.get::<AuthUser>() {
+        return Ok(user.clone());
+    }
+    let token = bearer_token(parts)?;
+    let user = authenticate(state, token)
+        .await?
+        .ok_or_else(|| AppError::unauthorized(MSG_TOKEN_INVALID))?;
+    parts.extensions.insert(user.clone());
+    Ok(user)
+}
+
+/// Every route but the password change's own refuses a user whose password
+/// was handed out (creation, an admin's reset) until they pick their own.
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
@@ -80,17 +99,27 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Kept for the request, so a second extractor (a role, `TargetCompany`)
-        // costs no second lookup of the user.
-        if let Some(user) = parts.extensions.get::<AuthUser>() {
-            return Ok(user.clone());
+        let user = session(parts, state).await?;
+        if user.user.temporary_password {
+            return Err(AppError::forbidden(MSG_TEMPORARY_PASSWORD));
         }
-        let token = bearer_token(parts)?;
-        let user = authenticate(state, token)
-            .await?
-            .ok_or_else(|| AppError::unauthorized(MSG_TOKEN_INVALID))?;
-        parts.extensions.insert(user.clone());
         Ok(user)
+    }
+}
+
+/// A session that may still hold a temporary password: only for what the
+/// password change needs (reading one's profile, changing the password).
+#[derive(Debug, Clone)]
+pub struct PasswordChangeSession(pub AuthUser);
+
+impl FromRequestParts<AppState> for PasswordChangeSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        session(parts, state).await.map(PasswordChangeSession)
     }
 }
 

@@ -60,13 +60,15 @@ impl Store {
             let row = sql(concat!(
                 "UPDATE usuarios SET password_hash = $1, rol = 'admin', es_superadmin = $4, \
                  activo = $4, password_changed_at = $2, tokens_validos_desde = $2, \
-                 token_conservado = NULL, updated_at = $2 WHERE id = $3 RETURNING ",
+                 token_conservado = NULL, password_temporal = $5, updated_at = $2 \
+                 WHERE id = $3 RETURNING ",
                 user_columns!()
             ))
             .bind(&spec.password_hash)
             .bind(now())
             .bind(user.id)
             .bind(true)
+            .bind(false)
             .fetch_one(&mut tx)
             .await?;
             user_from_row(&row)?
@@ -97,6 +99,7 @@ impl Store {
                 role: Role::Admin,
                 is_superadmin: true,
                 password_changed_at: Some(now()),
+                temporary_password: false,
             };
             insert_user(&mut tx, company.id, &new).await?
         };

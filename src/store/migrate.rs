@@ -48,6 +48,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "solicitudes",
         include_str!("../../migrations/postgres/0008_solicitudes.sql"),
     ),
+    (
+        9,
+        "password_temporal",
+        include_str!("../../migrations/postgres/0009_password_temporal.sql"),
+    ),
 ];
 
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -85,6 +90,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         8,
         "solicitudes",
         include_str!("../../migrations/sqlite/0008_solicitudes.sql"),
+    ),
+    (
+        9,
+        "password_temporal",
+        include_str!("../../migrations/sqlite/0009_password_temporal.sql"),
     ),
 ];
 

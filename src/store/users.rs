@@ -46,6 +46,9 @@ pub struct User {
     pub active: bool,
     pub is_superadmin: bool,
     pub password_changed_at: Option<DateTime<Utc>>,
+    /// The password was handed out (creation, an admin's reset): sessions
+    /// serve only the password change until the user picks their own.
+    pub temporary_password: bool,
     /// Tokens issued before this instant are refused (our addition)...
     pub tokens_valid_from: Option<DateTime<Utc>>,
     /// ...except the one whose SHA-256 (hex) this is: the session that
@@ -62,12 +65,16 @@ pub struct NewUser {
     pub role: Role,
     pub is_superadmin: bool,
     pub password_changed_at: Option<DateTime<Utc>>,
+    /// See [`User::temporary_password`].
+    pub temporary_password: bool,
 }
 
 /// A password replacement and the sessions it ends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PasswordChange {
     pub hash: String,
+    /// Handed out by an admin (see [`User::temporary_password`]).
+    pub temporary: bool,
     pub changed_at: DateTime<Utc>,
     pub tokens_valid_from: DateTime<Utc>,
     pub kept_token: Option<String>,
@@ -123,7 +130,8 @@ pub struct SuperadminSpec {
 macro_rules! user_columns {
     () => {
         "id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
-         password_changed_at, tokens_validos_desde, token_conservado, created_at, updated_at"
+         password_changed_at, password_temporal, tokens_validos_desde, token_conservado, \
+         created_at, updated_at"
     };
 }
 pub(super) use user_columns;
@@ -138,6 +146,7 @@ pub(super) fn user_from_row(row: &Row) -> Result<User, sqlx::Error> {
         active: row.get("activo")?,
         is_superadmin: row.get("es_superadmin")?,
         password_changed_at: row.get("password_changed_at")?,
+        temporary_password: row.get("password_temporal")?,
         tokens_valid_from: row.get("tokens_validos_desde")?,
         kept_token: row.get("token_conservado")?,
         created_at: row.get("created_at")?,
@@ -157,8 +166,8 @@ pub(super) async fn insert_user(
     let at = now();
     let row = sql(concat!(
         "INSERT INTO usuarios (id, empresa_id, email, password_hash, rol, activo, es_superadmin, \
-         password_changed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+         password_changed_at, password_temporal, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $9, $9) RETURNING ",
         user_columns!()
     ))
     .bind(Uuid::new_v4())
@@ -170,6 +179,7 @@ pub(super) async fn insert_user(
     .bind(new.is_superadmin)
     .bind(new.password_changed_at)
     .bind(at)
+    .bind(new.temporary_password)
     .fetch_one(on)
     .await
     .map_err(|e| conflict_as(e, "usuarios.email"))?;
@@ -391,7 +401,8 @@ impl Store {
     ) -> StoreResult<bool> {
         let changed = sql(
             "UPDATE usuarios SET password_hash = $1, password_changed_at = $2, \
-             tokens_validos_desde = $3, token_conservado = $4, updated_at = $5 \
+             tokens_validos_desde = $3, token_conservado = $4, updated_at = $5, \
+             password_temporal = $10 \
              WHERE id = $6 AND empresa_id = $7 AND (password_hash = $8 OR $9)",
         )
         .bind(&change.hash)
@@ -403,6 +414,7 @@ impl Store {
         .bind(company_id)
         .bind(change.replaces_hash.as_deref().unwrap_or_default())
         .bind(change.replaces_hash.is_none())
+        .bind(change.temporary)
         .execute(&self.db)
         .await?;
         self.users_changed();

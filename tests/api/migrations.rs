@@ -11,7 +11,7 @@ const ORIGINAL: &str = include_str!("../fixtures/original_alembic_replay.sql");
 async fn sqlite_migrations_run_once_and_keep_data() {
     let db = TestDb::sqlite();
     let (store, report) = store::connect(db.url()).await.unwrap();
-    assert_eq!(report.applied, vec![1, 2, 3, 4, 5, 6, 8]);
+    assert_eq!(report.applied, vec![1, 2, 3, 4, 5, 6, 8, 9]);
     crate::support::seed_user(&store, "ana@example.com", Role::Admin, false).await;
     store.close().await;
     let (store, report) = store::connect(db.url()).await.unwrap();
@@ -58,6 +58,7 @@ async fn describe(pool: &PgPool, schema: &str) -> Vec<String> {
                 ("configuracion_pms", "api_secret_cifrada"),
                 ("configuracion_ia", "endpoint"),
                 ("apartamentos", "zona_horaria"),
+                ("usuarios", "password_temporal"),
             ]
             .contains(&(table.as_str(), column.as_str()))
         {
@@ -130,7 +131,7 @@ async fn postgres_baseline_is_the_original_schema() {
     let ours = postgres_or_skip!();
     let original = postgres_or_skip!();
     let (_, report) = store::connect(ours.url()).await.unwrap();
-    assert_eq!(report.applied, vec![1, 2, 3, 4, 5, 6, 8]);
+    assert_eq!(report.applied, vec![1, 2, 3, 4, 5, 6, 8, 9]);
     assert!(!report.adopted_original);
     let pool = pg(&original).await;
     sqlx::raw_sql(AssertSqlSafe(ORIGINAL))
@@ -188,7 +189,7 @@ async fn postgres_adopts_a_database_of_the_original_without_loss() {
     assert!(report.adopted_original);
     assert_eq!(
         report.applied,
-        vec![2, 3, 4, 5, 6, 8],
+        vec![2, 3, 4, 5, 6, 8, 9],
         "only our own additions run"
     );
     let user = store

@@ -13,7 +13,7 @@ use crate::domain::password::password_problems;
 use crate::domain::validation::{FieldErrors, Input, length_between};
 use crate::features::shared::OkBody;
 use crate::http::ApiJson;
-use crate::http::auth::AuthUser;
+use crate::http::auth::PasswordChangeSession;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::JsonBody;
 use crate::http::state::AppState;
@@ -41,7 +41,7 @@ pub struct ProfileBody {
 /// One's own profile.
 #[utoipa::path(get, path = "/api/perfil", operation_id = "profile_get", tag = "perfil", security(("bearer" = [])),
     responses((status = 200, description = "Profile", body = ProfileBody), (status = 401, description = "No valid token", body = ErrorBody)))]
-pub async fn profile(user: AuthUser) -> ApiJson<ProfileBody> {
+pub async fn profile(PasswordChangeSession(user): PasswordChangeSession) -> ApiJson<ProfileBody> {
     let u = &user.user;
     ApiJson::ok(ProfileBody {
         data: ProfileData {
@@ -119,7 +119,8 @@ pub fn parse_password_change(body: &Value) -> Result<PasswordRequest, FieldError
 }
 
 /// Changes one's own password. The session that made the change keeps
-/// working; every other session of the user ends.
+/// working, unless it was opened with a temporary password; every other
+/// session of the user ends.
 #[utoipa::path(put, path = "/api/perfil/password", operation_id = "profile_change_password", tag = "perfil", security(("bearer" = [])),
     request_body(content = PasswordRequest, content_type = "application/json"),
     responses(
@@ -129,7 +130,7 @@ pub fn parse_password_change(body: &Value) -> Result<PasswordRequest, FieldError
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
-    user: AuthUser,
+    PasswordChangeSession(user): PasswordChangeSession,
     JsonBody(body): JsonBody,
 ) -> Result<ApiJson<OkBody>, AppError> {
     let PasswordRequest { current, new, .. } =
@@ -144,9 +145,12 @@ pub async fn change_password(
     let now = Utc::now();
     let change = PasswordChange {
         hash: state.hasher.hash(new).await?,
+        temporary: false,
         changed_at: now,
         tokens_valid_from: now,
-        kept_token: Some(fingerprint(&user.raw_token)),
+        // A session opened with a handed-out password ends with it: the
+        // user logs in again with their own (the web app's first-login flow).
+        kept_token: (!user.user.temporary_password).then(|| fingerprint(&user.raw_token)),
         // Written only over the hash just checked: of two changes at once, one wins.
         replaces_hash: Some(user.user.password_hash.clone()),
     };

@@ -1,6 +1,7 @@
 //! CSRF, login, token validation and the auth extractors over real HTTP.
 
 mod limits;
+mod temporary;
 mod tokens;
 
 use crate::support::{PASSWORD, TestApp, envelope};
@@ -179,6 +180,7 @@ async fn login_flags_a_password_that_must_change() {
                     role: Role::Operations,
                     is_superadmin: false,
                     password_changed_at: changed,
+                    temporary_password: false,
                 },
             )
             .await

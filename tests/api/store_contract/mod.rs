@@ -42,6 +42,7 @@ pub(super) fn user(email: &str, role: Role) -> NewUser {
         role,
         is_superadmin: false,
         password_changed_at: Some(Utc::now() - Duration::days(60)),
+        temporary_password: false,
     }
 }
 

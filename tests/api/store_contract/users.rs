@@ -309,6 +309,7 @@ pub(super) async fn passwords_are_replaced_within_the_company(store: Store) {
     let at = Utc::now();
     let change = |hash: &str| PasswordChange {
         hash: hash.into(),
+        temporary: false,
         changed_at: at,
         tokens_valid_from: at,
         kept_token: Some("ab".repeat(32)),

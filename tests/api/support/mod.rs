@@ -290,6 +290,7 @@ impl TestApp {
                     role,
                     is_superadmin: superadmin,
                     password_changed_at: Some(Utc::now()),
+                    temporary_password: false,
                 },
             )
             .await
@@ -411,6 +412,7 @@ pub async fn seed_user(store: &Store, email: &str, role: Role, superadmin: bool)
                 role,
                 is_superadmin: superadmin,
                 password_changed_at: Some(Utc::now()),
+                temporary_password: false,
             },
         )
         .await
