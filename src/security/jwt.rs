@@ -225,6 +225,7 @@ mod tests {
             active: true,
             is_superadmin: true,
             password_changed_at: None,
+            temporary_password: false,
             tokens_valid_from: None,
             kept_token: None,
             created_at: now,
