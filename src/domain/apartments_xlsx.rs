@@ -3,6 +3,7 @@
 //! data row, or a row error.
 
 use crate::domain::sanitize::single_line;
+use crate::domain::spreadsheet::{Cell, Limits, for_each_row_after_header};
 
 /// The company's column numbers (1-based; 0 = not used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,70 +134,150 @@ fn too_long(apartment: &SheetApartment) -> Option<&'static str> {
     }
 }
 
+const MSG_TOO_FEW_ROWS: &str =
+    "El archivo Excel debe tener cabeceras + al menos una fila de datos.";
+
+/// The fields' columns: the company's numbers, or found in the header.
+fn mapping_for(
+    header: &[Option<String>],
+    columns: Option<ColumnOverride>,
+) -> Result<Mapping, Vec<String>> {
+    let Some(c) = columns else {
+        return header_mapping(header);
+    };
+    let one = |n: u32| {
+        if n > 0 {
+            vec![n as usize - 1]
+        } else {
+            Vec::new()
+        }
+    };
+    Ok(Mapping {
+        id: one(c.id),
+        name: one(c.name),
+        address: one(c.address),
+        city: one(c.city),
+    })
+}
+
+impl Mapping {
+    /// Column A (the upsert key) and the mapped columns.
+    fn reads(&self, column: usize) -> bool {
+        column == 0
+            || [&self.id, &self.name, &self.address, &self.city]
+                .iter()
+                .any(|columns| columns.contains(&column))
+    }
+}
+
+/// One data row (`index` 0-based; row 0 is the header) into `parsed`.
+fn parse_row(parsed: &mut Parsed, mapping: &Mapping, index: usize, row: &[Option<String>]) {
+    let line = index + 1;
+    let column_a = row
+        .first()
+        .cloned()
+        .flatten()
+        .map(|v| single_line(&v))
+        .filter(|v| !v.is_empty());
+    let Some(external_id) = field(row, &mapping.id).filter(|v| !v.is_empty()) else {
+        parsed
+            .errors
+            .push(format!("Fila {line}: falta el ID externo del apartamento."));
+        return;
+    };
+    let Some(name) = field(row, &mapping.name).filter(|v| !v.is_empty()) else {
+        parsed
+            .errors
+            .push(format!("Fila {line}: falta el nombre del apartamento."));
+        return;
+    };
+    let apartment = SheetApartment {
+        pms_id: column_a.unwrap_or_else(|| external_id.clone()),
+        external_id,
+        name,
+        address: field(row, &mapping.address),
+        city: field(row, &mapping.city),
+    };
+    if let Some(what) = too_long(&apartment) {
+        parsed
+            .errors
+            .push(format!("Fila {line}: el campo {what} es demasiado largo."));
+        return;
+    }
+    parsed.apartments.push(apartment);
+}
+
+/// The apartments of rows already read (row 0 the header).
 pub fn parse(rows: &[Vec<Option<String>>], columns: Option<ColumnOverride>) -> Parsed {
     if rows.len() < 2 {
-        return fatal(vec![
-            "El archivo Excel debe tener cabeceras + al menos una fila de datos.".to_string(),
-        ]);
+        return fatal(vec![MSG_TOO_FEW_ROWS.to_string()]);
     }
-    let mapping = match columns {
-        Some(c) => {
-            let one = |n: u32| {
-                if n > 0 {
-                    vec![n as usize - 1]
-                } else {
-                    Vec::new()
-                }
-            };
-            Mapping {
-                id: one(c.id),
-                name: one(c.name),
-                address: one(c.address),
-                city: one(c.city),
-            }
-        }
-        None => match header_mapping(&rows[0]) {
-            Ok(mapping) => mapping,
-            Err(errors) => return fatal(errors),
-        },
+    let mapping = match mapping_for(&rows[0], columns) {
+        Ok(mapping) => mapping,
+        Err(errors) => return fatal(errors),
     };
     let mut parsed = Parsed::default();
     for (index, row) in rows.iter().enumerate().skip(1) {
-        let line = index + 1;
-        let column_a = row
-            .first()
-            .cloned()
-            .flatten()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        let Some(external_id) = field(row, &mapping.id).filter(|v| !v.is_empty()) else {
-            parsed
-                .errors
-                .push(format!("Fila {line}: falta el ID externo del apartamento."));
-            continue;
-        };
-        let Some(name) = field(row, &mapping.name).filter(|v| !v.is_empty()) else {
-            parsed
-                .errors
-                .push(format!("Fila {line}: falta el nombre del apartamento."));
-            continue;
-        };
-        let apartment = SheetApartment {
-            pms_id: column_a.unwrap_or_else(|| external_id.clone()),
-            external_id,
-            name,
-            address: field(row, &mapping.address),
-            city: field(row, &mapping.city),
-        };
-        if let Some(what) = too_long(&apartment) {
-            parsed
-                .errors
-                .push(format!("Fila {line}: el campo {what} es demasiado largo."));
-            continue;
-        }
-        parsed.apartments.push(apartment);
+        parse_row(&mut parsed, &mapping, index, row);
     }
     parsed
+}
+
+/// Reads the upload as [`parse`] reads rows, holding only column A and the
+/// mapped columns of one row at a time (a sheet may have 100 columns of
+/// 50,000 rows that are not ours to keep). Returns the parsed rows and the
+/// number of data rows.
+pub fn read(bytes: &[u8], limits: &Limits, columns: Option<ColumnOverride>) -> (Parsed, usize) {
+    let texts = |cells: &[Option<Cell>]| -> Vec<Option<String>> {
+        cells.iter().map(|c| c.as_ref().map(Cell::text)).collect()
+    };
+    // `keep` decides from the header alone; the rows are parsed below.
+    let mut kept: Option<Option<Mapping>> = None;
+    let keep = |column: u32, header: &[Option<Cell>]| {
+        kept.get_or_insert_with(|| mapping_for(&texts(header), columns).ok())
+            .as_ref()
+            .is_some_and(|m| m.reads(column as usize))
+    };
+    let mut mapping: Option<Result<Mapping, Vec<String>>> = None;
+    let mut parsed = Parsed::default();
+    let mut next = 1;
+    let on_row = |index: usize, cells: Vec<Option<Cell>>| {
+        let row = texts(&cells);
+        if index == 0 {
+            mapping = Some(mapping_for(&row, columns));
+            return;
+        }
+        // A row missing from the stream held none of our columns: it is
+        // an empty row to the parser, as in the whole sheet.
+        if let Some(Ok(mapping)) = &mapping {
+            for empty in next..index {
+                parse_row(&mut parsed, mapping, empty, &[]);
+            }
+            parse_row(&mut parsed, mapping, index, &row);
+        }
+        next = index + 1;
+    };
+    let height = match for_each_row_after_header(bytes, limits, keep, on_row) {
+        Ok(height) => height,
+        Err(err) => return (fatal(vec![err.to_string()]), 0),
+    };
+    if height < 2 {
+        return (fatal(vec![MSG_TOO_FEW_ROWS.to_string()]), 0);
+    }
+    match mapping {
+        Some(Ok(mapping)) => {
+            for empty in next..height {
+                parse_row(&mut parsed, &mapping, empty, &[]);
+            }
+            (parsed, height - 1)
+        }
+        Some(Err(errors)) => (fatal(errors), height - 1),
+        // A sheet whose first row is empty: no header to map.
+        None => (
+            fatal(mapping_for(&[], columns).err().unwrap_or_default()),
+            height - 1,
+        ),
+    }
 }
 
 #[cfg(test)]

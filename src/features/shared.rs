@@ -1,8 +1,13 @@
 //! What several areas share: the bare success body, keys encrypted at rest,
 //! and parsing off the request threads.
 
+use std::time::Duration;
+
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::spreadsheet::with_time_budget;
 
 use crate::http::error::AppError;
 use crate::http::state::AppState;
@@ -23,17 +28,17 @@ pub fn encrypt(state: &AppState, plaintext: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::unprocessable(vec![MSG_NO_FERNET.into()]))
 }
 
-/// Runs `work` (a spreadsheet parse) on a blocking thread, at most two at once.
+/// Runs `work` (a spreadsheet parse) on a blocking thread once the company's
+/// turn and a shared slot come (`http::budget::ParseSlots`), with the
+/// reader's time budget (`PARSE_SECONDS`) set for it.
 pub async fn off_thread<T: Send + 'static>(
     state: &AppState,
+    company_id: Uuid,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let _permit = state
-        .parse_permits
-        .acquire()
-        .await
-        .map_err(|_| AppError::internal())?;
-    tokio::task::spawn_blocking(work)
+    let _slot = state.parse_slots.acquire(company_id).await?;
+    let budget = Duration::from_secs(u64::from(state.settings.uploads.parse_seconds));
+    tokio::task::spawn_blocking(move || with_time_budget(budget, work))
         .await
         .map_err(|_| AppError::internal())
 }

@@ -2,6 +2,7 @@
 //! and its stack, the documentation pages, the files of WEB_ROOT. The routes themselves are in `app`.
 
 pub mod auth;
+pub mod budget;
 pub mod cache;
 pub mod client_ip;
 pub mod cors;

@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 
 use crate::config::FormsSettings;
 use crate::config::{Secrets, Settings};
+use crate::http::budget::{ParseSlots, UploadMemory};
 use crate::http::cache::BodyCache;
 use crate::http::client_ip::TrustedProxies;
 use crate::http::ratelimit::RateLimiter;
@@ -42,8 +43,10 @@ pub struct Inner {
     pub cipher: SecretBox,
     pub limiter: Arc<RateLimiter>,
     pub trusted_proxies: TrustedProxies,
-    /// Spreadsheet parses run at once (each on a blocking thread).
-    pub parse_permits: tokio::sync::Semaphore,
+    /// Spreadsheet parses at once (each on a blocking thread), fair between companies.
+    pub parse_slots: ParseSlots,
+    /// Upload bodies held in memory, all requests together.
+    pub upload_memory: UploadMemory,
     /// The one outbound HTTP client (PMS and other third parties).
     pub outbound: Outbound,
     /// Clients of the companies' PMS, on `outbound`.
@@ -120,7 +123,8 @@ impl AppState {
             prompt_admins: settings.prompt_admins()?,
             metrics_allow: settings.metrics_allow()?,
             openapi_json: std::sync::OnceLock::new(),
-            parse_permits: tokio::sync::Semaphore::new(2),
+            parse_slots: ParseSlots::new(usize::from(settings.uploads.parse_slots)),
+            upload_memory: UploadMemory::new(settings.uploads.upload_memory_bytes),
             store,
             settings,
             secrets,

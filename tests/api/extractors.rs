@@ -208,10 +208,15 @@ async fn xlsx_upload_takes_its_field_and_messages_from_the_route() {
     let mut settings = crate::support::settings(db.url());
     settings.max_upload_bytes = 64 * 1024;
     let state = stay_sidekick::build_state(settings).await.unwrap();
-    let router = axum::Router::new().route(
-        "/probe/upload",
-        post(|XlsxUpload(bytes, _): XlsxUpload<ProbeSheet>| async move { bytes.len().to_string() }),
-    );
+    let router =
+        axum::Router::new()
+            .route(
+                "/probe/upload",
+                post(|XlsxUpload(bytes, _): XlsxUpload<ProbeSheet>| async move {
+                    bytes.len().to_string()
+                }),
+            )
+            .with_state(state.clone());
     let router = stay_sidekick::http::middleware::with_middleware(router, state.clone());
     let app = TestApp::serve_router(db, state, router).await;
     let upload = |form: Form| {

@@ -27,6 +27,7 @@ mod store_contract;
 mod stored_text;
 mod sync;
 mod tenants;
+mod upload_budget;
 mod vault;
 mod vault_ai;
 mod web_root;

@@ -204,3 +204,104 @@ fn one_long_shared_string_in_many_cells_cannot_exhaust_memory() {
     let err = read_rows(&bytes, &Limits::default()).unwrap_err();
     assert!(matches!(err, SheetError::TooBig(_)), "{err:?}");
 }
+
+#[test]
+fn a_read_past_its_time_budget_stops_with_a_clear_error() {
+    use stay_sidekick::domain::spreadsheet::with_time_budget;
+    use std::time::Duration;
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+    });
+    let late = with_time_budget(Duration::ZERO, || read_rows(&bytes, &Limits::default()));
+    assert_eq!(late, Err(SheetError::TooSlow(0)));
+    assert!(
+        SheetError::TooSlow(5).to_string().contains("más de 5 s"),
+        "the message says the budget"
+    );
+    // The budget ends with its closure: the same thread reads freely again.
+    let on_time = with_time_budget(Duration::from_secs(60), || {
+        read_rows(&bytes, &Limits::default())
+    });
+    assert!(on_time.is_ok());
+    assert!(read_rows(&bytes, &Limits::default()).is_ok());
+}
+
+#[test]
+fn kept_cells_past_the_cap_are_refused() {
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        for row in 0..10u32 {
+            sheet.write_string(row, 0, "a").unwrap();
+            sheet.write_string(row, 1, "b").unwrap();
+        }
+    });
+    let limits = Limits {
+        max_cells: 15,
+        ..Limits::default()
+    };
+    let err = read_rows(&bytes, &limits).unwrap_err();
+    assert!(matches!(err, SheetError::TooBig(_)), "{err:?}");
+    // Only kept cells count: one column of ten is within the cap.
+    assert!(read_cells(&bytes, &limits, |c| c == 0).is_ok());
+}
+
+/// The apartments reader keeps only its columns of each row, yet answers
+/// exactly what parsing the whole sheet answers: the same apartments and the
+/// same row errors, empty rows and rows of other columns included.
+#[test]
+fn the_apartments_reader_streams_what_the_whole_sheet_parse_reads() {
+    use stay_sidekick::domain::apartments_xlsx::{ColumnOverride, parse, read};
+    let bytes = workbook(|book| {
+        let sheet = book.add_worksheet();
+        for (column, header) in [(0, "ref"), (3, "id"), (7, "Nombre"), (50, "ciudad")] {
+            sheet.write_string(0, column, header).unwrap();
+        }
+        for column in 80..100u16 {
+            sheet.write_string(0, column, "otra").unwrap();
+        }
+        for row in 1..40u32 {
+            if row % 7 == 0 {
+                continue; // an empty row
+            }
+            if row % 11 == 0 {
+                sheet.write_string(row, 90, "solo otra columna").unwrap();
+                continue;
+            }
+            sheet.write_number(row, 3, f64::from(row)).unwrap();
+            if row % 5 != 0 {
+                sheet.write_string(row, 7, format!("Apto {row}")).unwrap();
+            }
+            sheet.write_string(row, 50, "Sevilla").unwrap();
+            for column in 80..100u16 {
+                sheet.write_string(row, column, "x").unwrap();
+            }
+        }
+        sheet
+            .write_string(45, 95, "última fila, otra columna")
+            .unwrap();
+    });
+    let whole = read_rows(&bytes, &Limits::default()).unwrap();
+    for columns in [
+        None,
+        Some(ColumnOverride {
+            id: 4,
+            name: 8,
+            address: 0,
+            city: 51,
+        }),
+    ] {
+        let (streamed, data_rows) = read(&bytes, &Limits::default(), columns);
+        assert_eq!(streamed, parse(&whole, columns), "{columns:?}");
+        assert_eq!(data_rows, 45);
+        assert!(!streamed.fatal && streamed.apartments.len() > 20);
+        assert!(
+            streamed
+                .errors
+                .iter()
+                .any(|e| e == "Fila 8: falta el ID externo del apartamento."),
+            "an empty row is a row error, as before: {:?}",
+            streamed.errors
+        );
+    }
+}

@@ -10,8 +10,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::apartments_xlsx::{ColumnOverride, Parsed, SheetApartment, parse};
-use crate::domain::spreadsheet::{Limits, read_rows};
+use crate::domain::apartments_xlsx::{ColumnOverride, Parsed, SheetApartment, read};
+use crate::domain::spreadsheet::Limits;
 use crate::features::apartments::{CatalogueSource, SyncCounts, log_failure, upsert_catalogue};
 use crate::features::shared::off_thread;
 use crate::http::ApiJson;
@@ -46,17 +46,10 @@ async fn parse_upload(
         .company_setting(company_id, "xlsx_apartamentos")
         .await?;
     let columns = ColumnOverride::from_settings(stored.as_ref());
-    off_thread(state, move || match read_rows(&bytes, &Limits::default()) {
-        Ok(rows) => {
-            // The first row is the header.
-            metrics().rows_parsed("apartments", rows.len().saturating_sub(1));
-            parse(&rows, columns)
-        }
-        Err(err) => Parsed {
-            apartments: Vec::new(),
-            errors: vec![err.to_string()],
-            fatal: true,
-        },
+    off_thread(state, company_id, move || {
+        let (parsed, data_rows) = read(&bytes, &Limits::default(), columns);
+        metrics().rows_parsed("apartments", data_rows);
+        parsed
     })
     .await
 }

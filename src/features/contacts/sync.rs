@@ -248,9 +248,10 @@ async fn sheet_rows(
     bytes: axum::body::Bytes,
 ) -> Result<Vec<GuestRow>, AppError> {
     let columns = load_preferences(state, company_id).await?.columns;
-    let guests: Vec<SheetGuest> = off_thread(state, move || sheet::read(&bytes, columns))
-        .await?
-        .map_err(AppError::bad_request)?;
+    let guests: Vec<SheetGuest> =
+        off_thread(state, company_id, move || sheet::read(&bytes, columns))
+            .await?
+            .map_err(AppError::bad_request)?;
     let wants_catalogue = guests.iter().any(|g| !g.typology_ids.is_empty());
     let mut names: HashMap<String, String> = HashMap::new();
     if wants_catalogue {

@@ -253,7 +253,7 @@ pub async fn from_xlsx(
         None => None,
     };
     let in_bytes = check_ins.bytes.clone();
-    let (grid, warnings) = off_thread(&state, move || {
+    let (grid, warnings) = off_thread(&state, company_id, move || {
         let mut grid = Grid::new(range);
         let mut warnings = Vec::new();
         warnings.extend(read_file(&in_bytes, &in_column, |d| grid.check_in(d))?);

@@ -71,7 +71,7 @@ pub fn read_reservations(
     );
     metrics().rows_parsed("late_checkins", rows);
     match read {
-        Ok(()) => parser.finish(),
+        Ok(_) => parser.finish(),
         Err(err) => Parsed::fatal(err.to_string()),
     }
 }
@@ -91,7 +91,7 @@ pub async fn upload(
 ) -> Result<ApiJson<CheckinsBody>, AppError> {
     let context = Context::load(&state, user.company_id()).await?;
     let rule = context.settings.clone();
-    let parsed = off_thread(&state, move || {
+    let parsed = off_thread(&state, user.company_id(), move || {
         read_reservations(&bytes, &rule.letters, |r: &SheetReservation| {
             rule.is_late_at(r.arrival_time.as_deref())
         })

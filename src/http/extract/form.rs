@@ -11,7 +11,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 
+use crate::http::budget::UploadShare;
 use crate::http::error::AppError;
+use crate::http::state::AppState;
 
 /// The parts a route reads; any other part is skipped unread.
 pub trait FormRules {
@@ -53,10 +55,11 @@ impl<R> MultipartForm<R> {
     }
 }
 
-impl<R: FormRules, S: Send + Sync> FromRequest<S> for MultipartForm<R> {
+impl<R: FormRules> FromRequest<AppState> for MultipartForm<R> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let share = UploadShare::for_body(state, &req).await?;
         let mut form = MultipartForm {
             files: Vec::new(),
             fields: Vec::new(),
@@ -83,7 +86,13 @@ impl<R: FormRules, S: Send + Sync> FromRequest<S> for MultipartForm<R> {
                         continue;
                     }
                     match field.bytes().await {
-                        Ok(bytes) => form.files.push((name, FilePart { file_name, bytes })),
+                        Ok(bytes) => form.files.push((
+                            name,
+                            FilePart {
+                                file_name,
+                                bytes: share.hold(bytes),
+                            },
+                        )),
                         Err(err) if too_large(err.status()) => {
                             return Err(AppError::too_large());
                         }

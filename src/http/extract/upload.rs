@@ -8,7 +8,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 
+use crate::http::budget::UploadShare;
 use crate::http::error::AppError;
+use crate::http::state::AppState;
 
 /// The field and messages of one upload route.
 pub trait UploadRules {
@@ -50,10 +52,11 @@ impl<R: UploadRules> utoipa::PartialSchema for XlsxUpload<R> {
 
 impl<R: UploadRules> utoipa::ToSchema for XlsxUpload<R> {}
 
-impl<R: UploadRules, S: Send + Sync> FromRequest<S> for XlsxUpload<R> {
+impl<R: UploadRules> FromRequest<AppState> for XlsxUpload<R> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let share = UploadShare::for_body(state, &req).await?;
         let missing = || AppError::bad_request(R::MSG_MISSING);
         let too_large_or = |status: StatusCode| {
             if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -87,7 +90,7 @@ impl<R: UploadRules, S: Send + Sync> FromRequest<S> for XlsxUpload<R> {
             if let Some(message) = R::MSG_EMPTY.filter(|_| bytes.is_empty()) {
                 return Err(AppError::bad_request(message));
             }
-            return Ok(XlsxUpload(bytes, PhantomData));
+            return Ok(XlsxUpload(share.hold(bytes), PhantomData));
         }
     }
 }

@@ -5,100 +5,12 @@
 
 use std::io::{Cursor, Read, Seek};
 
+mod limits;
+pub use limits::{Limits, SheetError, with_time_budget};
+use limits::{check_zip, within_budget};
+
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx};
 use chrono::NaiveDateTime;
-
-/// What an upload may cost at most.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Sum of the declared uncompressed sizes of every part.
-    pub max_uncompressed: u64,
-    /// Declared uncompressed size of `xl/sharedStrings.xml`.
-    pub max_shared_strings: u64,
-    /// Parts in the zip.
-    pub max_entries: usize,
-    /// Largest uncompressed/compressed ratio of a part over 1 MiB.
-    pub max_ratio: u64,
-    pub max_rows: u32,
-    /// Columns past this are ignored.
-    pub max_columns: u32,
-    /// Text kept from all cells together (shared strings are copied per cell,
-    /// so a small file could otherwise ask for gigabytes).
-    pub max_text_bytes: usize,
-    /// Excel's own limit per cell; longer text is cut.
-    pub max_cell_chars: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_uncompressed: 200 * 1024 * 1024,
-            max_shared_strings: 50 * 1024 * 1024,
-            max_entries: 5_000,
-            max_ratio: 200,
-            max_rows: 50_000,
-            max_columns: 100,
-            max_text_bytes: 32 * 1024 * 1024,
-            max_cell_chars: 32_767,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SheetError {
-    /// Not an XLSX (not a zip, or a zip without a workbook).
-    #[error("No se pudo abrir el archivo Excel: {0}")]
-    Open(String),
-    /// Declared sizes or counts over the limits.
-    #[error("El archivo Excel es demasiado grande o está comprimido de forma sospechosa: {0}")]
-    TooBig(String),
-    #[error("El archivo Excel no tiene hojas de cálculo.")]
-    NoSheet,
-    #[error("El archivo Excel tiene más de {0} filas.")]
-    TooManyRows(u32),
-}
-
-/// Checks the zip's central directory against `limits`.
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Open(zip_message(&e)))?;
-    if archive.len() > limits.max_entries {
-        return Err(SheetError::TooBig(format!("{} partes", archive.len())));
-    }
-    let mut total: u64 = 0;
-    for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| SheetError::Open(zip_message(&e)))?;
-        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
-        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
-        total = total.saturating_add(size);
-        if size > 1024 * 1024 && size / packed > limits.max_ratio {
-            return Err(SheetError::TooBig(format!(
-                "{name} se expande {}x",
-                size / packed
-            )));
-        }
-        if name.eq_ignore_ascii_case("xl/sharedStrings.xml") && size > limits.max_shared_strings {
-            return Err(SheetError::TooBig(format!(
-                "tabla de textos de {size} bytes"
-            )));
-        }
-    }
-    if total > limits.max_uncompressed {
-        return Err(SheetError::TooBig(format!("{total} bytes descomprimido")));
-    }
-    Ok(())
-}
-
-fn zip_message(err: &zip::result::ZipError) -> String {
-    match err {
-        zip::result::ZipError::InvalidArchive(_) | zip::result::ZipError::UnsupportedArchive(_) => {
-            "File is not a zip file".to_string()
-        }
-        other => other.to_string(),
-    }
-}
 
 /// A cell with its kind kept: parsers that read dates and times need to
 /// know a date cell from the text or the number it shows.
@@ -245,15 +157,16 @@ pub fn read_cells_with_height(
 /// not hold the sheet: the first row is read whole, `keep(column, header)`
 /// then chooses the columns of the others, and `on_row(index, cells)` gets
 /// each row that has a kept cell, in order (rows without one are skipped).
+/// Returns the sheet's height, as `read_cells_with_height`.
 pub fn for_each_row_after_header(
     bytes: &[u8],
     limits: &Limits,
     mut keep: impl FnMut(u32, &[Option<Cell>]) -> bool,
     on_row: impl FnMut(usize, Vec<Option<Cell>>),
-) -> Result<(), SheetError> {
+) -> Result<usize, SheetError> {
     let (mut workbook, sheet) = open_sheet(bytes, limits)?;
     let keep = |row: u32, column, header: &[Option<Cell>]| row == 0 || keep(column, header);
-    stream_rows(&mut workbook, &sheet, limits, keep, on_row).map(|_| ())
+    stream_rows(&mut workbook, &sheet, limits, keep, on_row)
 }
 
 /// An upload opened as a workbook.
@@ -289,11 +202,20 @@ fn stream_rows<RS: Read + Seek>(
     let mut header: Vec<Option<Cell>> = Vec::new();
     let mut current: Option<(usize, Vec<Option<Cell>>)> = None;
     let mut kept_bytes = 0usize;
+    let mut kept_cells = 0usize;
     let mut height = 0usize;
+    let mut seen = 0u32;
+    within_budget()?;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|e| SheetError::Open(e.to_string()))?
     {
+        // Skipped cells cost reading too (a sheet may hold millions past
+        // the columns it uses): the clock is read every few thousand.
+        seen = seen.wrapping_add(1);
+        if seen.is_multiple_of(4096) {
+            within_budget()?;
+        }
         let (row, column) = cell.get_position();
         if !matches!(cell.get_value(), DataRef::Empty) {
             height = height.max(row.saturating_add(1).min(limits.max_rows) as usize);
@@ -306,6 +228,13 @@ fn stream_rows<RS: Read + Seek>(
         };
         value.cut(limits.max_cell_chars);
         kept_bytes += value.text_len();
+        kept_cells += 1;
+        if kept_cells > limits.max_cells {
+            return Err(SheetError::TooBig(format!(
+                "más de {} celdas",
+                limits.max_cells
+            )));
+        }
         if kept_bytes > limits.max_text_bytes {
             return Err(SheetError::TooBig(format!(
                 "más de {} bytes de texto",
