@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -51,13 +52,49 @@ struct MemoryCounters {
     next_sweep: u64,
 }
 
+impl MemoryCounters {
+    fn new() -> Mutex<Self> {
+        Mutex::new(MemoryCounters {
+            entries: HashMap::new(),
+            next_sweep: 0,
+        })
+    }
+
+    /// Counts one hit of `key` in the window ending at `end` (Unix seconds).
+    fn hit(counters: &Mutex<Self>, key: &str, end: u64, now: u64) -> u32 {
+        let mut counters = counters
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if counters.entries.len() >= SWEEP_AT && now >= counters.next_sweep {
+            counters.entries.retain(|_, (end, _)| *end > now);
+            counters.next_sweep = now + SWEEP_EVERY_SECONDS;
+        }
+        let entry = counters.entries.entry(key.to_string()).or_insert((end, 0));
+        if entry.0 != end {
+            *entry = (end, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1
+    }
+}
+
 enum Backend {
     Memory(Mutex<MemoryCounters>),
     Redis {
         manager: redis::aio::ConnectionManager,
         script: redis::Script,
+        /// This instance's own counters while Redis does not answer: limits
+        /// then hold per instance instead of not at all.
+        fallback: Mutex<MemoryCounters>,
+        /// Unix second of the last "Redis unreachable" warning (one per
+        /// `WARN_EVERY_SECONDS`, not one per request).
+        warned_at: AtomicU64,
     },
 }
+
+/// Longest wait for Redis before a request is counted locally instead.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+const WARN_EVERY_SECONDS: u64 = 30;
 
 pub struct RateLimiter {
     enabled: bool,
@@ -105,12 +142,11 @@ impl RateLimiter {
                 Backend::Redis {
                     manager,
                     script: redis::Script::new(INCR_SCRIPT),
+                    fallback: MemoryCounters::new(),
+                    warned_at: AtomicU64::new(0),
                 }
             }
-            _ => Backend::Memory(Mutex::new(MemoryCounters {
-                entries: HashMap::new(),
-                next_sweep: 0,
-            })),
+            _ => Backend::Memory(MemoryCounters::new()),
         };
         Ok(RateLimiter {
             enabled: settings.ratelimit_enabled,
@@ -149,38 +185,39 @@ impl RateLimiter {
         let window = rate.window.as_secs().max(1);
         let index = now.as_secs() / window;
         let retry_after = (index + 1) * window - now.as_secs();
+        let end = (index + 1) * window;
         let count = match &self.backend {
-            Backend::Memory(counters) => {
-                let mut counters = counters
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let now = now.as_secs();
-                if counters.entries.len() >= SWEEP_AT && now >= counters.next_sweep {
-                    counters.entries.retain(|_, (end, _)| *end > now);
-                    counters.next_sweep = now + SWEEP_EVERY_SECONDS;
-                }
-                let end = (index + 1) * window;
-                let entry = counters.entries.entry(key.to_string()).or_insert((end, 0));
-                if entry.0 != end {
-                    *entry = (end, 0);
-                }
-                entry.1 = entry.1.saturating_add(1);
-                entry.1
-            }
-            Backend::Redis { manager, script } => {
+            Backend::Memory(counters) => MemoryCounters::hit(counters, key, end, now.as_secs()),
+            Backend::Redis {
+                manager,
+                script,
+                fallback,
+                warned_at,
+            } => {
                 let mut conn = manager.clone();
                 let redis_key = format!("stay-sidekick:rl:{window}:{index}:{key}");
-                let result: redis::RedisResult<u32> = script
-                    .key(redis_key)
-                    .arg(window * 1000 + 1000)
-                    .invoke_async(&mut conn)
-                    .await;
+                let mut invocation = script.key(redis_key);
+                invocation.arg(window * 1000 + 1000);
+                let result =
+                    tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async::<u32>(&mut conn))
+                        .await;
                 match result {
-                    Ok(count) => count,
-                    Err(err) => {
-                        // Failing open keeps the service usable when Redis is down.
-                        tracing::warn!(error = %err, "rate limit store unreachable; request allowed");
-                        return Decision::Allowed;
+                    Ok(Ok(count)) => count,
+                    failed => {
+                        let now = now.as_secs();
+                        let last = warned_at.load(Ordering::Relaxed);
+                        if now >= last + WARN_EVERY_SECONDS
+                            && warned_at
+                                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                                .is_ok()
+                        {
+                            let error = match failed {
+                                Ok(Err(err)) => err.to_string(),
+                                _ => format!("no answer within {} ms", REDIS_TIMEOUT.as_millis()),
+                            };
+                            tracing::warn!(%error, "Redis unreachable: rate limits counted by this instance alone");
+                        }
+                        MemoryCounters::hit(fallback, key, end, now)
                     }
                 }
             }
@@ -251,10 +288,7 @@ mod tests {
             enabled: true,
             default: Rate::parse("600/minute").unwrap(),
             contact: Rate::per_hour(5),
-            backend: Backend::Memory(Mutex::new(MemoryCounters {
-                entries: HashMap::new(),
-                next_sweep: 0,
-            })),
+            backend: Backend::Memory(MemoryCounters::new()),
         }
     }
 

@@ -147,3 +147,70 @@ async fn two_instances_share_one_limit_through_redis() {
 fn rand_octet() -> u8 {
     (uuid::Uuid::new_v4().as_u128() % 250) as u8 + 1
 }
+
+/// A TCP relay to Redis that can be cut, closing every connection through it
+/// and every later one: Redis "down" for this test alone.
+async fn cuttable_relay(redis_url: &str) -> (String, tokio::sync::watch::Sender<bool>) {
+    use tokio::net::{TcpListener, TcpStream};
+    let target = redis_url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (cut, watch) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            if *watch.borrow() {
+                continue; // dropped: closed at once
+            }
+            let mut watch = watch.clone();
+            let target = target.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = watch.wait_for(|cut| *cut) => {}
+                }
+            });
+        }
+    });
+    (format!("redis://{address}"), cut)
+}
+
+#[tokio::test]
+async fn with_redis_down_limits_fall_back_to_this_instances_counters() {
+    let Some(redis) = crate::support::redis_url() else {
+        return;
+    };
+    let (relay, cut) = cuttable_relay(&redis).await;
+    let app = TestApp::spawn_configured(|s| {
+        s.redis_url = Some(relay.clone());
+        s.trusted_proxies = "127.0.0.1".into();
+    })
+    .await;
+    let client = format!("10.{}.{}.{}", rand_octet(), rand_octet(), rand_octet());
+    let attempt = || {
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("X-Forwarded-For", &client)
+            .send()
+    };
+    for i in 0..4 {
+        assert_eq!(attempt().await.unwrap().status(), 403, "through Redis, {i}");
+    }
+    cut.send(true).unwrap();
+    // Counted locally from zero: the full limit of 10, then 429; never a 500,
+    // and each answer bounded by the Redis timeout.
+    for i in 0..10 {
+        let started = std::time::Instant::now();
+        let response = attempt().await.unwrap();
+        assert_eq!(response.status(), 403, "counted locally, {i}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+    let limited = attempt().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+}
