@@ -40,7 +40,21 @@ enum Command {
     },
 }
 
+/// Upload-sized buffers (256 KiB and more) get mappings of their own, given
+/// back to the system when freed. Left to itself, glibc raises this threshold
+/// after the first large free and keeps later 10 MiB bodies in arenas that
+/// never shrink, so a burst of uploads would hold its peak memory for good.
+fn return_large_buffers_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any
+    // other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    return_large_buffers_to_the_system();
     // A .env file never overrides the real environment.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
