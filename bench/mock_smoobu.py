@@ -4,17 +4,21 @@
 the dates spread over the range (signatures are not checked). Pages are built
 once at start, so the mock costs the server's crawl as little as it can.
 
-    python3 bench/mock_smoobu.py PORT [PAGES]
+    python3 bench/mock_smoobu.py PORT [PAGES] [DELAY_MS]
+
+DELAY_MS holds each reservations page that long first (slow PMS; faults.py).
 """
 
 import datetime
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 PORT = int(sys.argv[1])
 PAGES = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+DELAY = int(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0
 SIZE = 100
 cache = {}
 
@@ -58,6 +62,7 @@ class Handler(BaseHTTPRequestHandler):
         body = b'{"status":404}'
         status = 404
         if url.path == "/api/reservations":
+            time.sleep(DELAY)
             field = "arrival" if "arrivalFrom" in query else "departure"
             built = pages(field, query[f"{field}From"], query[f"{field}To"])
             page = int(query.get("page", "1"))
@@ -73,4 +78,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 ThreadingHTTPServer.daemon_threads = True
+# Many clients at once (faults.py): the default backlog of 5 refuses them.
+ThreadingHTTPServer.request_queue_size = 1024
 ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
