@@ -18,10 +18,12 @@ mod ai;
 mod forms;
 mod google;
 mod ops;
+mod server;
 pub use ai::AiSettings;
 pub use forms::{FormsSettings, SmtpTls};
 pub use google::GoogleSettings;
 pub use ops::OpsSettings;
+pub use server::ServerLimits;
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "./data/stay-sidekick.db";
@@ -114,6 +116,8 @@ pub struct Settings {
     pub forms: FormsSettings,
     #[command(flatten)]
     pub google: GoogleSettings,
+    #[command(flatten)]
+    pub server: ServerLimits,
 }
 
 /// A comma-separated list of IPs and CIDRs.
@@ -239,6 +243,7 @@ impl Settings {
         Rate::parse(&self.rate_limit_default).context("RATE_LIMIT_DEFAULT")?;
         self.forms.validate()?;
         self.ops.validate()?;
+        self.server.validate()?;
         self.trusted_proxies()?;
         if self.jwt_access_token_hours == 0 {
             bail!("JWT_ACCESS_TOKEN_HOURS must be at least 1");

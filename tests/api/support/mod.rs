@@ -55,6 +55,7 @@ pub fn settings(database_url: &str) -> Settings {
         ops: Default::default(),
         forms: Default::default(),
         google: Default::default(),
+        server: Default::default(),
     }
 }
 
