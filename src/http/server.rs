@@ -108,6 +108,8 @@ pub async fn serve(
 }
 
 /// Raises the soft open-files limit to the hard one; returns the limit in force.
+// `rlim_t` is u64 on Linux and macOS, not on every Unix.
+#[allow(clippy::useless_conversion)]
 pub fn raise_fd_limit() -> u64 {
     #[cfg(unix)]
     {
