@@ -20,9 +20,13 @@ const MSG_TIMEOUT: &str = "La petición tardó demasiado en llegar.";
 struct Server {
     addr: SocketAddr,
     state: stay_sidekick::AppState,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
     _db: TestDb,
 }
+
+/// Grace period of the servers started here.
+const GRACE: Duration = Duration::from_secs(2);
 
 async fn start(edit: impl FnOnce(&mut ServerLimits)) -> Server {
     stay_sidekick::integrations::http::install_crypto_provider();
@@ -35,18 +39,19 @@ async fn start(edit: impl FnOnce(&mut ServerLimits)) -> Server {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(stay_sidekick::serve(
+    let task = tokio::spawn(stay_sidekick::serve(
         listener,
         state.clone(),
         async move {
             let _ = stopped.await;
         },
-        Duration::from_secs(1),
+        GRACE,
     ));
     Server {
         addr,
         state,
-        _stop: stop,
+        stop: Some(stop),
+        task,
         _db: db,
     }
 }
@@ -54,6 +59,12 @@ async fn start(edit: impl FnOnce(&mut ServerLimits)) -> Server {
 impl Server {
     async fn connect(&self) -> TcpStream {
         TcpStream::connect(self.addr).await.expect("connect")
+    }
+
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 
     fn base(&self) -> String {
@@ -166,17 +177,24 @@ async fn a_connection_that_sends_nothing_is_closed_at_the_header_timeout() {
     assert!(closed < Duration::from_secs(3), "{closed:?}");
 }
 
-/// A login whose declared body never arrives whole (CSRF valid, so the
-/// handler reads the body).
-async fn stalled_login(server: &Server, trickle: bool) -> (u16, String, String, Duration) {
+/// A connection that has sent a login's head (valid CSRF pair) and the
+/// first 8 bytes of a body of `length`.
+async fn login_started(server: &Server, length: usize) -> TcpStream {
     let client = reqwest::Client::new();
     let (token, cookie) = csrf_from(&client, &server.base(), None).await;
     let mut stream = server.connect().await;
     let head = format!(
         "POST /api/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
-         X-CSRF-Token: {token}\r\nCookie: {cookie}\r\nContent-Length: 200\r\n\r\n{{\"email\""
+         X-CSRF-Token: {token}\r\nCookie: {cookie}\r\nContent-Length: {length}\r\n\r\n{{\"email\""
     );
     stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+/// A login whose declared body never arrives whole (CSRF valid, so the
+/// handler reads the body).
+async fn stalled_login(server: &Server, trickle: bool) -> (u16, String, String, Duration) {
+    let mut stream = login_started(server, 200).await;
     let started = Instant::now();
     if trickle {
         // One byte every 100 ms: never a pause long enough for a per-chunk timer.
@@ -299,4 +317,47 @@ async fn beyond_the_cap_new_connections_are_closed_while_open_ones_answer() {
     let mut next = server.connect().await;
     assert_eq!(health_on(&mut next).await, 200);
     drop(half_sent);
+}
+
+const LOGIN_REST: &str = r#":"nobody@example.com","password":"wrong-password-1"}"#;
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish_and_refuses_new_connections() {
+    let mut server = start(|limits| limits.body_read_timeout_seconds = 10).await;
+    let mut stream = login_started(&server, 8 + LOGIN_REST.len()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.shut_down();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        TcpStream::connect(server.addr).await.is_err(),
+        "a new connection was accepted while shutting down"
+    );
+    stream.write_all(LOGIN_REST.as_bytes()).await.unwrap();
+    let (status, head, body) = read_response(&mut stream).await;
+    assert_eq!(status, 401, "{head}\n{body}");
+    let ended = tokio::time::timeout(Duration::from_secs(1), &mut server.task).await;
+    assert!(
+        matches!(ended, Ok(Ok(Ok(())))),
+        "serve did not end once its last request was answered"
+    );
+}
+
+#[tokio::test]
+async fn after_the_grace_period_a_stalled_request_is_closed_and_serve_returns() {
+    let mut server = start(|limits| limits.body_read_timeout_seconds = 30).await;
+    let mut stream = login_started(&server, 100).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    server.shut_down();
+    let ended = tokio::time::timeout(Duration::from_secs(5), &mut server.task).await;
+    assert!(matches!(ended, Ok(Ok(Ok(())))), "serve did not return");
+    let took = started.elapsed();
+    assert!(took >= GRACE - Duration::from_millis(100), "{took:?}");
+    assert!(took < GRACE + Duration::from_secs(1), "{took:?}");
+    assert!(
+        closed_within(&mut stream, Duration::from_secs(1))
+            .await
+            .is_some(),
+        "the stalled connection outlived the grace period"
+    );
 }
