@@ -214,6 +214,8 @@ async fn connection<S>(
                 }
                 break;
             }
+            // The limit is computed again on the next turn.
+            () = activity.head_arrived.notified() => {}
             () = tokio::time::sleep_until(wake) => {
                 if activity.wait_limit(&limits).is_some_and(|limit| limit <= Instant::now()) {
                     break;

@@ -288,6 +288,28 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_idle_limit_not_the_heade
 }
 
 #[tokio::test]
+async fn a_head_started_on_an_idle_kept_alive_connection_gets_the_header_limit() {
+    let server = start(|limits| {
+        limits.header_read_timeout_seconds = 1;
+        limits.keepalive_idle_seconds = 30;
+    })
+    .await;
+    let mut stream = server.connect().await;
+    assert_eq!(health_on(&mut stream).await, 200);
+    // Past the first header limit, so the timer already waits for the idle one.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stream
+        .write_all(b"GET /api/health HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    let closed = closed_within(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("a half-sent head on a kept-alive connection got the idle limit");
+    assert!(closed >= Duration::from_millis(800), "{closed:?}");
+    assert!(closed < Duration::from_secs(2), "{closed:?}");
+}
+
+#[tokio::test]
 async fn beyond_the_cap_new_connections_are_closed_while_open_ones_answer() {
     let server = start(|limits| {
         limits.max_connections = Some(3);

@@ -15,6 +15,7 @@ use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
 use crate::config::ServerLimits;
@@ -30,6 +31,8 @@ pub(super) struct Activity {
     /// Milliseconds after `opened` when the current wait began.
     since_ms: AtomicU64,
     body_timed_out: AtomicBool,
+    /// Woken when a head starts, whose limit may come before the idle one.
+    pub(super) head_arrived: Notify,
 }
 
 impl Activity {
@@ -41,6 +44,7 @@ impl Activity {
             head_started: AtomicBool::new(false),
             since_ms: AtomicU64::new(0),
             body_timed_out: AtomicBool::new(false),
+            head_arrived: Notify::new(),
         }
     }
 
@@ -238,6 +242,7 @@ impl AsyncRead for TrackedIo {
             && !activity.head_started.swap(true, Ordering::Relaxed)
         {
             activity.mark();
+            activity.head_arrived.notify_one();
         }
         polled
     }
