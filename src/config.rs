@@ -18,11 +18,13 @@ mod ai;
 mod forms;
 mod google;
 mod ops;
+mod server;
 mod uploads;
 pub use ai::AiSettings;
 pub use forms::{FormsSettings, SmtpTls};
 pub use google::GoogleSettings;
 pub use ops::OpsSettings;
+pub use server::ServerLimits;
 pub use uploads::UploadSettings;
 
 /// Where the embedded database lives when `DATABASE_URL` is unset.
@@ -118,6 +120,8 @@ pub struct Settings {
     pub google: GoogleSettings,
     #[command(flatten)]
     pub uploads: UploadSettings,
+    #[command(flatten)]
+    pub server: ServerLimits,
 }
 
 /// A comma-separated list of IPs and CIDRs.
@@ -244,6 +248,7 @@ impl Settings {
         self.forms.validate()?;
         self.ops.validate()?;
         self.uploads.validate(self.max_upload_bytes)?;
+        self.server.validate()?;
         self.trusted_proxies()?;
         if self.jwt_access_token_hours == 0 {
             bail!("JWT_ACCESS_TOKEN_HOURS must be at least 1");

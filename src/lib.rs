@@ -20,7 +20,6 @@ pub mod security;
 pub mod store;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -65,7 +64,8 @@ fn log_migrations(url: &str, report: &store::MigrationReport) {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves; in-flight
-/// requests then get `grace` to finish.
+/// requests then get `grace` to finish. Slow clients are cut and connections
+/// capped: see [`http::server`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -86,24 +86,8 @@ pub async fn serve(
         None => None,
     };
     let _stop_metrics = metrics_server.map(AbortOnDrop);
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        let _ = stop_tx.send(true);
-    });
-    let mut stop_rx = stop_rx;
-    tokio::select! {
-        result = server.into_future() => result,
-        _ = async {
-            let _ = stop_rx.wait_for(|stopped| *stopped).await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!("grace period over: closing remaining connections");
-            Ok(())
-        }
-    }
+    let limits = state.settings.server.clone();
+    http::server::serve(listener, app(state), limits, shutdown, grace).await
 }
 
 /// Stops a background server when `serve` returns.

@@ -21,6 +21,7 @@ pub const MSG_TOKEN_REQUIRED: &str = "Token de acceso requerido.";
 pub const MSG_TOKEN_INVALID: &str = "Token inválido o expirado.";
 pub const MSG_FORBIDDEN: &str = "Acceso denegado.";
 pub const MSG_TEMPORARY_PASSWORD: &str = "Debes cambiar la contraseña temporal antes de continuar.";
+pub const MSG_REQUEST_TIMEOUT: &str = "La petición tardó demasiado en llegar.";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppError {

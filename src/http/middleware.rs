@@ -20,6 +20,7 @@ use futures_util::FutureExt as _;
 use crate::http::cors::{self, AllowedOrigins};
 use crate::http::error::{AppError, MSG_METHOD, MSG_NOT_FOUND};
 use crate::http::ratelimit::RateGuard;
+use crate::http::server::{self, BodyClock};
 use crate::http::state::AppState;
 use crate::http::web_root;
 use crate::logging::RequestLine;
@@ -122,6 +123,7 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
         None => Route::Unmatched,
     };
     let origin = edge.origins.matching(request.headers());
+    let body_clock = request.extensions().get::<BodyClock>().cloned();
 
     let mut response = if cors::is_preflight(&request) {
         cors::preflight(origin)
@@ -140,6 +142,10 @@ pub async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Res
                 Err(refused) => refused,
             }
         };
+        // A stalled body: whatever the handler made of the cut body, 408.
+        if body_clock.is_some_and(|clock| clock.fired()) {
+            response = server::request_timeout();
+        }
         if let Some(origin) = origin {
             cors::allow(response.headers_mut(), origin);
         }

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod json;
 pub mod middleware;
 pub mod ratelimit;
+pub mod server;
 pub mod state;
 pub mod web_root;
 

@@ -21,6 +21,7 @@ mod late_checkins;
 mod metrics;
 mod migrations;
 mod openapi;
+mod slow_clients;
 mod smoobu;
 mod spreadsheets;
 mod store_contract;

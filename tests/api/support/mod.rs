@@ -56,6 +56,7 @@ pub fn settings(database_url: &str) -> Settings {
         forms: Default::default(),
         google: Default::default(),
         uploads: Default::default(),
+        server: Default::default(),
     }
 }
 
