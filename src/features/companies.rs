@@ -63,7 +63,7 @@ pub struct NewCompanyRequest {
 /// as the original.
 pub fn parse_new_company(body: &Value) -> Result<NewCompanyRequest, FieldErrors> {
     let mut input = Input::new(body)?;
-    let name = input.string("nombre", true).map(|n| single_line(&n));
+    let name = input.string("nombre", true);
     if name
         .as_ref()
         .is_some_and(|n| !(1..=200).contains(&n.chars().count()))
@@ -79,7 +79,11 @@ pub fn parse_new_company(body: &Value) -> Result<NewCompanyRequest, FieldErrors>
     }
     input.unknown_fields();
     match (name, email) {
-        (Some(name), Some(email)) if !input.has_errors() => Ok(NewCompanyRequest { name, email }),
+        // Checked as sent (the document's limits), stored on one line.
+        (Some(name), Some(email)) if !input.has_errors() => Ok(NewCompanyRequest {
+            name: single_line(&name),
+            email,
+        }),
         _ => Err(input.errors),
     }
 }

@@ -155,21 +155,20 @@ impl From<ApartmentChangesRequest> for ApartmentChanges {
 /// An optional, nullable, HTML-stripped string of at most `max` characters.
 /// `None`: absent; `Some(None)`: null.
 fn optional_text(input: &mut Input, name: &'static str, max: usize) -> Option<Option<String>> {
-    let value = input
-        .nullable_string(name)?
-        .map(|v| single_line(&strip_html(&v)));
+    let value = input.nullable_string(name)?.map(|v| strip_html(&v));
     if value.as_ref().is_some_and(|v| v.chars().count() > max) {
         input.error(name, format!("Longer than maximum length {max}."));
     }
-    Some(value)
+    // Checked as the original checks it, then stored on one line.
+    Some(value.map(|v| single_line(&v)))
 }
 
 fn checked_name(input: &mut Input, name: Option<String>) -> Option<String> {
-    let name = name.map(|n| single_line(&strip_html(&n)))?;
+    let name = name.map(|n| strip_html(&n))?;
     if !(1..=200).contains(&name.chars().count()) {
         input.error("nombre", length_between(1, 200));
     }
-    Some(name)
+    Some(single_line(&name))
 }
 
 pub fn parse_new(body: &Value) -> Result<ApartmentRequest, FieldErrors> {

@@ -116,8 +116,8 @@ pub fn parse_template(body: &Value) -> Result<LateTemplateRequest, TemplateError
         errors.add("_schema", MSG_INVALID_INPUT);
         return Err(TemplateError::Invalid(errors));
     };
-    let name = text(fields.get("nombre")).map(|n| single_line(&n));
-    let content = text(fields.get("contenido")).map(|c| multi_line(&c));
+    let name = text(fields.get("nombre"));
+    let content = text(fields.get("contenido"));
     if name.is_err() {
         errors.add("nombre", MSG_NOT_STRING);
     }
@@ -153,7 +153,11 @@ pub fn parse_template(body: &Value) -> Result<LateTemplateRequest, TemplateError
     if !errors.is_empty() {
         return Err(TemplateError::Invalid(errors));
     }
-    Ok(LateTemplateRequest { name, content })
+    // Checked as sent (the document's limits), stored without controls.
+    Ok(LateTemplateRequest {
+        name: single_line(&name),
+        content: multi_line(&content),
+    })
 }
 
 /// A template id in the path: anything but a UUID is no route of the

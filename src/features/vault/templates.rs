@@ -149,20 +149,24 @@ impl PathResource for TemplateRoute {
 
 pub type TemplateId = PathId<TemplateRoute>;
 
-/// `nombre` and `contenido` as both schemas read them.
+/// `nombre` and `contenido` as both schemas read them: checked as sent (the
+/// document's limits), then stored without control characters.
 fn name_and_content(input: &mut Input) -> (Option<String>, Option<String>) {
-    let name = input.string("nombre", true).map(|n| single_line(&n));
+    let name = input.string("nombre", true);
     if name
         .as_ref()
         .is_some_and(|n| !(1..=NAME_MAX_CHARS).contains(&n.chars().count()))
     {
         input.error("nombre", MSG_NAME_LENGTH);
     }
-    let content = input.string("contenido", true).map(|c| multi_line(&c));
+    let content = input.string("contenido", true);
     if content.as_ref().is_some_and(String::is_empty) {
         input.error("contenido", MSG_CONTENT_EMPTY);
     }
-    (name, content)
+    (
+        name.map(|n| single_line(&n)),
+        content.map(|c| multi_line(&c)),
+    )
 }
 
 fn checked_language(input: &mut Input, language: Option<String>) -> Option<String> {

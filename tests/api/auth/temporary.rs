@@ -17,20 +17,24 @@ async fn temporary_login(app: &TestApp, email: &str, password: &str) -> String {
     body["token"].as_str().unwrap().to_string()
 }
 
-async fn a_temporary_password_serves_only_the_password_change(app: TestApp) {
-    app.seed_user("admin@example.com", Role::Admin, false).await;
-    let admin = app.login("admin@example.com").await;
-    let created: Value = app
+/// A user made by `admin` through the API: its body, with `password_temporal`.
+async fn create_user(app: &TestApp, admin: &str, email: &str, role: &str) -> Value {
+    let response = app
         .call(
             "POST",
             "/api/usuarios",
-            Some(&admin),
-            Some(&json!({"email": "new@example.com", "rol": "admin"})),
+            Some(admin),
+            Some(&json!({"email": email, "rol": role})),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn a_temporary_password_serves_only_the_password_change(app: TestApp) {
+    app.seed_user("admin@example.com", Role::Admin, false).await;
+    let admin = app.login("admin@example.com").await;
+    let created = create_user(&app, &admin, "new@example.com", "admin").await;
     let temporary = created["password_temporal"].as_str().unwrap();
     let token = temporary_login(&app, "new@example.com", temporary).await;
 
@@ -94,17 +98,7 @@ async fn an_admins_reset_makes_the_password_temporary_again(app: TestApp) {
         .await;
     let admin = app.login("admin@example.com").await;
     // An admin resets users of its own company: one created there.
-    let created: Value = app
-        .call(
-            "POST",
-            "/api/usuarios",
-            Some(&admin),
-            Some(&json!({"email": "ops@example.com", "rol": "operativo"})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created = create_user(&app, &admin, "ops@example.com", "operativo").await;
     let id = created["usuario"]["id"].as_str().unwrap();
     let first = created["password_temporal"].as_str().unwrap();
     let token = temporary_login(&app, "ops@example.com", first).await;
